@@ -1,0 +1,517 @@
+//! In-memory adapters for every port: the unit tests' world. They keep the
+//! same contracts as the DynamoDB adapters (conditional writes included).
+
+use crate::domain::*;
+use crate::ports::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[derive(Default)]
+pub struct MemoryOrderStore {
+    orders: Mutex<HashMap<String, Order>>,
+}
+
+impl MemoryOrderStore {
+    pub fn all(&self) -> Vec<Order> {
+        lock(&self.orders).values().cloned().collect()
+    }
+
+    pub fn put(&self, order: Order) {
+        lock(&self.orders).insert(order.id.clone(), order);
+    }
+}
+
+fn newest_first(mut orders: Vec<Order>) -> Vec<Order> {
+    orders.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
+    orders
+}
+
+#[async_trait]
+impl OrderStore for MemoryOrderStore {
+    async fn create(&self, order: &Order) -> StoreResult<()> {
+        let mut orders = lock(&self.orders);
+        if orders.contains_key(&order.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        orders.insert(order.id.clone(), order.clone());
+        Ok(())
+    }
+
+    async fn get(&self, id: &str) -> StoreResult<Option<Order>> {
+        Ok(lock(&self.orders).get(id).cloned())
+    }
+
+    async fn list_for_user(&self, user_id: &str) -> StoreResult<Vec<Order>> {
+        let mine = lock(&self.orders)
+            .values()
+            .filter(|o| o.user_id == user_id)
+            .cloned()
+            .collect();
+        Ok(newest_first(mine))
+    }
+
+    async fn list_all(&self, status: Option<OrderStatus>, limit: usize) -> StoreResult<Vec<Order>> {
+        let matching = lock(&self.orders)
+            .values()
+            .filter(|o| status.is_none_or(|s| o.status == s))
+            .cloned()
+            .collect();
+        let mut orders = newest_first(matching);
+        orders.truncate(limit);
+        Ok(orders)
+    }
+
+    async fn transition(
+        &self,
+        id: &str,
+        expected: &[OrderStatus],
+        next: OrderStatus,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Order> {
+        let mut orders = lock(&self.orders);
+        let order = orders.get_mut(id).ok_or(StoreError::NotFound)?;
+        if !expected.contains(&order.status) {
+            return Err(StoreError::ConditionFailed);
+        }
+        order
+            .transition(next, reason, at)
+            .map_err(|_| StoreError::ConditionFailed)?;
+        Ok(order.clone())
+    }
+}
+
+/// Products and their reservations share one map, as they share one table's
+/// stock attribute in DynamoDB.
+#[derive(Default)]
+pub struct MemoryCatalog {
+    products: Mutex<HashMap<String, Product>>,
+    reservations: Mutex<HashMap<String, Reservation>>,
+}
+
+impl MemoryCatalog {
+    pub fn with_products(products: Vec<Product>) -> Self {
+        let catalog = Self::default();
+        for p in products {
+            lock(&catalog.products).insert(p.id.clone(), p);
+        }
+        catalog
+    }
+
+    pub fn stock(&self, id: &str) -> Option<u32> {
+        lock(&self.products).get(id).map(|p| p.stock)
+    }
+}
+
+#[async_trait]
+impl ProductStore for MemoryCatalog {
+    async fn list(&self) -> StoreResult<Vec<Product>> {
+        let mut all: Vec<_> = lock(&self.products).values().cloned().collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(all)
+    }
+
+    async fn get(&self, id: &str) -> StoreResult<Option<Product>> {
+        Ok(lock(&self.products).get(id).cloned())
+    }
+
+    async fn create(&self, product: &Product) -> StoreResult<()> {
+        let mut products = lock(&self.products);
+        if products.contains_key(&product.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        products.insert(product.id.clone(), product.clone());
+        Ok(())
+    }
+
+    async fn update_details(&self, product: &Product) -> StoreResult<Product> {
+        let mut products = lock(&self.products);
+        let stored = products.get_mut(&product.id).ok_or(StoreError::NotFound)?;
+        let stock = stored.stock;
+        *stored = Product { stock, ..product.clone() };
+        Ok(stored.clone())
+    }
+
+    async fn adjust_stock(&self, id: &str, delta: i64) -> StoreResult<Product> {
+        let mut products = lock(&self.products);
+        let stored = products.get_mut(id).ok_or(StoreError::NotFound)?;
+        let next = i64::from(stored.stock) + delta;
+        stored.stock = u32::try_from(next).map_err(|_| StoreError::OutOfStock {
+            product_id: id.to_string(),
+        })?;
+        Ok(stored.clone())
+    }
+
+    async fn seed(&self, products: &[Product]) -> StoreResult<usize> {
+        let mut stored = lock(&self.products);
+        let mut inserted = 0;
+        for p in products {
+            if !stored.contains_key(&p.id) {
+                stored.insert(p.id.clone(), p.clone());
+                inserted += 1;
+            }
+        }
+        Ok(inserted)
+    }
+}
+
+#[async_trait]
+impl InventoryStore for MemoryCatalog {
+    async fn reserve(
+        &self,
+        order_id: &str,
+        lines: &[ReservedLine],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Reservation> {
+        let mut reservations = lock(&self.reservations);
+        if let Some(existing) = reservations.get(order_id) {
+            return match existing.state {
+                ReservationState::Reserved => Ok(existing.clone()),
+                ReservationState::Released => Err(StoreError::ConditionFailed),
+            };
+        }
+        let mut products = lock(&self.products);
+        // Check every line before touching any: all or nothing.
+        for line in lines {
+            let available = products
+                .get(&line.product_id)
+                .filter(|p| p.is_active())
+                .map_or(0, |p| p.stock);
+            if available < line.quantity {
+                return Err(StoreError::OutOfStock {
+                    product_id: line.product_id.clone(),
+                });
+            }
+        }
+        for line in lines {
+            if let Some(p) = products.get_mut(&line.product_id) {
+                p.stock -= line.quantity;
+            }
+        }
+        let reservation = Reservation {
+            order_id: order_id.to_string(),
+            lines: lines.to_vec(),
+            state: ReservationState::Reserved,
+            updated_at: at,
+        };
+        reservations.insert(order_id.to_string(), reservation.clone());
+        Ok(reservation)
+    }
+
+    async fn release(&self, order_id: &str, at: DateTime<Utc>) -> StoreResult<bool> {
+        let mut reservations = lock(&self.reservations);
+        let reservation = reservations
+            .entry(order_id.to_string())
+            .or_insert_with(|| Reservation {
+                order_id: order_id.to_string(),
+                lines: vec![],
+                state: ReservationState::Released,
+                updated_at: at,
+            });
+        if reservation.state == ReservationState::Released {
+            return Ok(false);
+        }
+        let mut products = lock(&self.products);
+        for line in &reservation.lines {
+            if let Some(p) = products.get_mut(&line.product_id) {
+                p.stock += line.quantity;
+            }
+        }
+        reservation.state = ReservationState::Released;
+        reservation.updated_at = at;
+        Ok(true)
+    }
+
+    async fn get(&self, order_id: &str) -> StoreResult<Option<Reservation>> {
+        Ok(lock(&self.reservations).get(order_id).cloned())
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryUserStore {
+    users: Mutex<HashMap<String, User>>,
+}
+
+#[async_trait]
+impl UserStore for MemoryUserStore {
+    async fn create(&self, user: &User) -> StoreResult<()> {
+        let mut users = lock(&self.users);
+        if users.values().any(|u| u.email == user.email) || users.contains_key(&user.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        users.insert(user.id.clone(), user.clone());
+        Ok(())
+    }
+
+    async fn get(&self, id: &str) -> StoreResult<Option<User>> {
+        Ok(lock(&self.users).get(id).cloned())
+    }
+
+    async fn find_by_email(&self, email: &str) -> StoreResult<Option<User>> {
+        Ok(lock(&self.users).values().find(|u| u.email == email).cloned())
+    }
+
+    async fn update_name(&self, id: &str, name: &str) -> StoreResult<User> {
+        let mut users = lock(&self.users);
+        let user = users.get_mut(id).ok_or(StoreError::NotFound)?;
+        user.name = name.to_string();
+        Ok(user.clone())
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryIdempotencyStore {
+    records: Mutex<HashMap<String, IdempotencyRecord>>,
+}
+
+impl MemoryIdempotencyStore {
+    pub fn get(&self, key: &str) -> Option<IdempotencyRecord> {
+        lock(&self.records).get(key).cloned()
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for MemoryIdempotencyStore {
+    async fn claim(&self, record: &IdempotencyRecord, now: DateTime<Utc>) -> StoreResult<Claim> {
+        let mut records = lock(&self.records);
+        let now = now.timestamp();
+        if let Some(existing) = records.get(&record.key) {
+            let live = existing.expires_at > now
+                && (existing.completed || existing.lease_expires_at > now);
+            if live {
+                return Ok(Claim::Existing(existing.clone()));
+            }
+        }
+        records.insert(record.key.clone(), record.clone());
+        Ok(Claim::Acquired)
+    }
+
+    async fn complete(&self, key: &str) -> StoreResult<()> {
+        let mut records = lock(&self.records);
+        let record = records.get_mut(key).ok_or(StoreError::NotFound)?;
+        record.completed = true;
+        Ok(())
+    }
+
+    async fn release(&self, key: &str) -> StoreResult<()> {
+        lock(&self.records).remove(key);
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryPaymentLedger {
+    records: Mutex<HashMap<String, PaymentRecord>>,
+}
+
+impl MemoryPaymentLedger {
+    pub fn record(&self, order_id: &str) -> Option<PaymentRecord> {
+        lock(&self.records).get(order_id).cloned()
+    }
+}
+
+fn empty_payment(order_id: &str) -> PaymentRecord {
+    PaymentRecord {
+        order_id: order_id.to_string(),
+        state: PaymentState::Attempted,
+        attempts: 0,
+        charge: None,
+        refund: None,
+    }
+}
+
+#[async_trait]
+impl PaymentLedger for MemoryPaymentLedger {
+    async fn get(&self, order_id: &str) -> StoreResult<Option<PaymentRecord>> {
+        Ok(self.record(order_id))
+    }
+
+    async fn record_attempt(&self, order_id: &str) -> StoreResult<u32> {
+        let mut records = lock(&self.records);
+        let record = records
+            .entry(order_id.to_string())
+            .or_insert_with(|| empty_payment(order_id));
+        record.attempts += 1;
+        Ok(record.attempts)
+    }
+
+    async fn record_charge(&self, order_id: &str, charge: &Charge) -> StoreResult<PaymentRecord> {
+        let mut records = lock(&self.records);
+        let record = records
+            .entry(order_id.to_string())
+            .or_insert_with(|| empty_payment(order_id));
+        if record.charge.is_none() {
+            record.charge = Some(charge.clone());
+            record.state = PaymentState::Charged;
+        }
+        Ok(record.clone())
+    }
+
+    async fn record_refund(&self, order_id: &str, refund: &Refund) -> StoreResult<PaymentRecord> {
+        let mut records = lock(&self.records);
+        let record = records.get_mut(order_id).ok_or(StoreError::NotFound)?;
+        match record.state {
+            PaymentState::Attempted => Err(StoreError::NotFound),
+            PaymentState::Refunded => Ok(record.clone()),
+            PaymentState::Charged => {
+                record.refund = Some(refund.clone());
+                record.state = PaymentState::Refunded;
+                Ok(record.clone())
+            }
+        }
+    }
+}
+
+/// Records what was published; can be told to fail, to test that path.
+#[derive(Default)]
+pub struct RecordingPublisher {
+    events: Mutex<Vec<(LifecycleEventKind, LifecycleEvent)>>,
+    failing: Mutex<bool>,
+}
+
+impl RecordingPublisher {
+    pub fn events(&self) -> Vec<(LifecycleEventKind, LifecycleEvent)> {
+        lock(&self.events).clone()
+    }
+
+    pub fn fail(&self, failing: bool) {
+        *lock(&self.failing) = failing;
+    }
+}
+
+#[async_trait]
+impl EventPublisher for RecordingPublisher {
+    async fn publish(&self, kind: LifecycleEventKind, event: &LifecycleEvent) -> Result<(), PublishError> {
+        if *lock(&self.failing) {
+            return Err(PublishError::Unavailable("test failure".into()));
+        }
+        lock(&self.events).push((kind, event.clone()));
+        Ok(())
+    }
+}
+
+/// Records started executions by name, as Step Functions would dedupe them.
+#[derive(Default)]
+pub struct RecordingWorkflow {
+    started: Mutex<Vec<String>>,
+    failing: Mutex<bool>,
+}
+
+impl RecordingWorkflow {
+    pub fn started(&self) -> Vec<String> {
+        lock(&self.started).clone()
+    }
+
+    pub fn fail(&self, failing: bool) {
+        *lock(&self.failing) = failing;
+    }
+}
+
+#[async_trait]
+impl WorkflowStarter for RecordingWorkflow {
+    async fn start(&self, order: &Order) -> Result<(), WorkflowError> {
+        if *lock(&self.failing) {
+            return Err(WorkflowError::Unavailable("test failure".into()));
+        }
+        let mut started = lock(&self.started);
+        if !started.contains(&order.id) {
+            started.push(order.id.clone());
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct RecordingNotifier {
+    sent: Mutex<Vec<Notification>>,
+    failing_for: Mutex<Option<String>>,
+}
+
+impl RecordingNotifier {
+    pub fn sent(&self) -> Vec<Notification> {
+        lock(&self.sent).clone()
+    }
+
+    /// Makes every send to `address` fail, as a bouncing mailbox would.
+    pub fn fail_for(&self, address: Option<&str>) {
+        *lock(&self.failing_for) = address.map(str::to_string);
+    }
+}
+
+#[async_trait]
+impl Notifier for RecordingNotifier {
+    async fn send(&self, notification: &Notification) -> Result<(), NotifyError> {
+        if lock(&self.failing_for).as_deref() == Some(notification.to.as_str()) {
+            return Err(NotifyError::Unavailable("test failure".into()));
+        }
+        lock(&self.sent).push(notification.clone());
+        Ok(())
+    }
+}
+
+/// A clock tests can set and move.
+pub struct FixedClock(Mutex<DateTime<Utc>>);
+
+impl FixedClock {
+    pub fn at(rfc3339: &str) -> Self {
+        FixedClock(Mutex::new(rfc3339.parse().expect("valid RFC 3339 time")))
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        *lock(&self.0) += by;
+    }
+}
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        *lock(&self.0)
+    }
+}
+
+/// `id-1`, `id-2`, …: predictable ids for assertions.
+#[derive(Default)]
+pub struct SequentialIds(AtomicU64);
+
+impl IdGenerator for SequentialIds {
+    fn new_id(&self) -> String {
+        format!("id-{}", self.0.fetch_add(1, Ordering::SeqCst) + 1)
+    }
+}
+
+/// Every in-memory adapter, wired together, for handler tests.
+pub struct MemoryWorld {
+    pub orders: Arc<MemoryOrderStore>,
+    pub catalog: Arc<MemoryCatalog>,
+    pub users: Arc<MemoryUserStore>,
+    pub idempotency: Arc<MemoryIdempotencyStore>,
+    pub payments: Arc<MemoryPaymentLedger>,
+    pub publisher: Arc<RecordingPublisher>,
+    pub workflow: Arc<RecordingWorkflow>,
+    pub notifier: Arc<RecordingNotifier>,
+    pub clock: Arc<FixedClock>,
+    pub ids: Arc<SequentialIds>,
+}
+
+impl Default for MemoryWorld {
+    fn default() -> Self {
+        MemoryWorld {
+            orders: Arc::default(),
+            catalog: Arc::new(MemoryCatalog::with_products(seed_products())),
+            users: Arc::default(),
+            idempotency: Arc::default(),
+            payments: Arc::default(),
+            publisher: Arc::default(),
+            workflow: Arc::default(),
+            notifier: Arc::default(),
+            clock: Arc::new(FixedClock::at("2026-11-21T10:00:00Z")),
+            ids: Arc::default(),
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! Adapters: the ports implemented on AWS, on simulations of third parties,
+//! and in memory for tests.
+
+pub mod aws;
+pub mod carrier_sim;
+pub mod dynamodb;
+pub mod eventbridge;
+pub mod memory;
+pub mod payment_sim;
+pub mod ses;
+pub mod stepfunctions;
+
+use crate::ports::{Clock, IdGenerator};
+use chrono::{DateTime, Utc};
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// UUID v7: unique without coordination and sorted by creation time.
+pub struct UuidV7Ids;
+
+impl IdGenerator for UuidV7Ids {
+    fn new_id(&self) -> String {
+        uuid::Uuid::now_v7().to_string()
+    }
+}

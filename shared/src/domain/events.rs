@@ -1,0 +1,123 @@
+//! Lifecycle events. Only ids and statuses: no personal data travels on the bus.
+
+use super::{Order, OrderStatus};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+pub const EVENT_SCHEMA_VERSION: u32 = 1;
+/// `source` of the events the HTTP API publishes.
+pub const ORDERS_API_SOURCE: &str = "store.orders";
+/// `source` of the events the state machine publishes.
+pub const PIPELINE_SOURCE: &str = "store.order-pipeline";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LifecycleEventKind {
+    Created,
+    Validated,
+    Paid,
+    Shipped,
+    Delivered,
+    Cancelled,
+    Failed,
+    PaymentRefunded,
+    InventoryReleased,
+    NeedsAttention,
+}
+
+impl LifecycleEventKind {
+    pub const ALL: [LifecycleEventKind; 10] = [
+        Self::Created,
+        Self::Validated,
+        Self::Paid,
+        Self::Shipped,
+        Self::Delivered,
+        Self::Cancelled,
+        Self::Failed,
+        Self::PaymentRefunded,
+        Self::InventoryReleased,
+        Self::NeedsAttention,
+    ];
+
+    /// The EventBridge `detail-type`.
+    pub fn detail_type(self) -> &'static str {
+        match self {
+            Self::Created => "order.created",
+            Self::Validated => "order.validated",
+            Self::Paid => "order.paid",
+            Self::Shipped => "order.shipped",
+            Self::Delivered => "order.delivered",
+            Self::Cancelled => "order.cancelled",
+            Self::Failed => "order.failed",
+            Self::PaymentRefunded => "order.payment_refunded",
+            Self::InventoryReleased => "order.inventory_released",
+            Self::NeedsAttention => "order.needs_attention",
+        }
+    }
+
+    pub fn from_detail_type(detail_type: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.detail_type() == detail_type)
+    }
+}
+
+/// The `detail` of every lifecycle event (schema: `shared/schemas/order-event.v1.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LifecycleEvent {
+    pub version: u32,
+    pub event_id: String,
+    pub order_id: String,
+    pub user_id: String,
+    pub status: OrderStatus,
+    pub occurred_at: DateTime<Utc>,
+    pub correlation_id: String,
+}
+
+impl LifecycleEvent {
+    pub fn for_order(order: &Order, event_id: String, occurred_at: DateTime<Utc>) -> Self {
+        LifecycleEvent {
+            version: EVENT_SCHEMA_VERSION,
+            event_id,
+            order_id: order.id.clone(),
+            user_id: order.user_id.clone(),
+            status: order.status,
+            occurred_at,
+            correlation_id: order.correlation_id.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detail_types_round_trip() {
+        for kind in LifecycleEventKind::ALL {
+            assert_eq!(LifecycleEventKind::from_detail_type(kind.detail_type()), Some(kind));
+        }
+        assert_eq!(LifecycleEventKind::from_detail_type("order.lost"), None);
+    }
+
+    #[test]
+    fn detail_carries_ids_only() {
+        let event = LifecycleEvent {
+            version: EVENT_SCHEMA_VERSION,
+            event_id: "e1".into(),
+            order_id: "o1".into(),
+            user_id: "u1".into(),
+            status: OrderStatus::Paid,
+            occurred_at: "2026-11-21T10:00:00Z".parse().unwrap(),
+            correlation_id: "c1".into(),
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        let mut keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        assert_eq!(
+            keys,
+            ["correlationId", "eventId", "occurredAt", "orderId", "status", "userId", "version"]
+        );
+        assert_eq!(json["status"], "paid");
+    }
+}

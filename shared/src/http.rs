@@ -1,0 +1,258 @@
+//! What every HTTP function shares: routing on the path, reading JSON bodies
+//! strictly, the `{"error": "..."}` contract, CORS and authentication.
+
+use crate::auth::{Principal, Tokens};
+use crate::ports::StoreError;
+use lambda_http::http::{header, HeaderValue, Method, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// Larger bodies are refused before parsing; no request of the API needs more.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            message: message.into(),
+        }
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "missing or invalid token")
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, message)
+    }
+
+    pub fn unprocessable(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+    }
+
+    pub fn method_not_allowed() -> Self {
+        Self::new(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+    }
+
+    /// A failure of ours: the client learns nothing of the internals; the log
+    /// gets the details.
+    pub fn internal(context: &str, detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "{context}");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    }
+
+    pub fn unavailable(context: &str, detail: impl std::fmt::Display) -> Self {
+        tracing::warn!(error = %detail, "{context}");
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "service temporarily unavailable, please retry",
+        )
+    }
+
+    /// Maps a store failure that the handler did not expect.
+    pub fn from_store(context: &str, error: StoreError) -> Self {
+        if error.is_transient() {
+            Self::unavailable(context, error)
+        } else {
+            Self::internal(context, error)
+        }
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        json(self.status, &serde_json::json!({ "error": self.message }))
+    }
+}
+
+pub type ApiResult = Result<Response<Body>, ApiError>;
+
+pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {
+    let body = serde_json::to_string(value).unwrap_or_else(|_| r#"{"error":"internal error"}"#.into());
+    let mut response = Response::new(Body::Text(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+pub fn ok<T: Serialize + ?Sized>(value: &T) -> ApiResult {
+    Ok(json(StatusCode::OK, value))
+}
+
+/// The route of a request as path segments from `api` on (or the whole path
+/// for non-API paths such as `/healthz`), whatever stage prefix or base path
+/// API Gateway or cargo-lambda put in front.
+pub fn route_segments(request: &Request) -> Vec<String> {
+    let path = request.raw_http_path();
+    let segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect();
+    match segments.iter().position(|s| s == "api") {
+        Some(start) => segments[start..].to_vec(),
+        None => segments.last().cloned().into_iter().collect(),
+    }
+}
+
+/// Decodes a JSON body into `T`, turning every problem the client caused into
+/// a 400 that says what is wrong.
+pub fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
+    let bytes: &[u8] = match request.body() {
+        Body::Empty => &[],
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    };
+    if bytes.len() > MAX_BODY_BYTES {
+        return Err(ApiError::bad_request(format!(
+            "request body too large: {} bytes, the limit is {MAX_BODY_BYTES}",
+            bytes.len()
+        )));
+    }
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::bad_request("request body is required (JSON)"));
+    }
+    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+pub fn header_value<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
+    request.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+pub fn query_param(request: &Request, name: &str) -> Option<String> {
+    request
+        .query_string_parameters_ref()
+        .and_then(|params| params.first(name).map(str::to_string))
+        .filter(|v| !v.is_empty())
+}
+
+/// The caller, from `Authorization: Bearer <jwt>`; 401 for anything else.
+pub fn authenticate(request: &Request, tokens: &Tokens) -> Result<Principal, ApiError> {
+    let value = header_value(request, "authorization").ok_or_else(ApiError::unauthorized)?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or_else(ApiError::unauthorized)?;
+    tokens.verify(token.trim()).map_err(|_| ApiError::unauthorized())
+}
+
+pub fn require_admin(request: &Request, tokens: &Tokens) -> Result<Principal, ApiError> {
+    let principal = authenticate(request, tokens)?;
+    if !principal.is_admin() {
+        return Err(ApiError::forbidden("admin role required"));
+    }
+    Ok(principal)
+}
+
+/// A correlation id for logs and events: the caller's, or API Gateway's
+/// request id, or a new one.
+pub fn correlation_id(request: &Request) -> String {
+    header_value(request, "x-correlation-id")
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.chars().all(|c| c.is_ascii_graphic()))
+        .map(str::to_string)
+        .or_else(|| request.lambda_context_ref().map(|c| c.request_id.clone()))
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+}
+
+/// Adds the CORS headers the storefront's origin needs, and answers
+/// preflight requests, around any handler outcome.
+pub fn finish(request: &Request, allowed_origin: &str, result: ApiResult) -> Response<Body> {
+    let mut response = if request.method() == Method::OPTIONS {
+        let mut r = Response::new(Body::Empty);
+        *r.status_mut() = StatusCode::NO_CONTENT;
+        r
+    } else {
+        result.unwrap_or_else(ApiError::into_response)
+    };
+    let headers = response.headers_mut();
+    if let Ok(origin) = HeaderValue::from_str(allowed_origin) {
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    }
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Content-Type, Authorization, Idempotency-Key, X-Correlation-Id"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"),
+    );
+    response
+}
+
+/// Test helpers to build API Gateway-like requests and read responses.
+pub mod testing {
+    use crate::auth::{Tokens, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
+    use crate::domain::{Role, User};
+    use lambda_http::http::Method;
+    use lambda_http::{Body, Request, RequestExt, Response};
+    use std::collections::HashMap;
+
+    pub const TEST_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
+
+    pub fn tokens() -> Tokens {
+        Tokens::new(TEST_SECRET, DEFAULT_ISSUER, DEFAULT_AUDIENCE).expect("test key is long enough")
+    }
+
+    /// A token for a user id and role, as the auth function would issue it.
+    pub fn token_for(user_id: &str, role: Role) -> String {
+        let user = User {
+            id: user_id.to_string(),
+            email: format!("{user_id}@example.com"),
+            name: user_id.to_string(),
+            role,
+            password_hash: String::new(),
+            created_at: chrono::Utc::now(),
+        };
+        tokens().issue(&user, chrono::Utc::now()).expect("signing works")
+    }
+
+    pub fn body_json(response: &Response<Body>) -> serde_json::Value {
+        match response.body() {
+            Body::Text(text) => serde_json::from_str(text).expect("JSON body"),
+            Body::Binary(bytes) => serde_json::from_slice(bytes).expect("JSON body"),
+            _ => serde_json::Value::Null,
+        }
+    }
+
+    pub fn request(method: Method, path_and_query: &str, body: Option<&str>, token: Option<&str>) -> Request {
+        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+        let mut builder = lambda_http::http::Request::builder()
+            .method(method)
+            .uri(format!("https://api.example.com/prod{path}"))
+            .header("content-type", "application/json");
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        let body = body.map_or(Body::Empty, |b| Body::Text(b.to_string()));
+        let request = builder.body(body).expect("valid test request");
+        let params: HashMap<String, String> = query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        request
+            .with_raw_http_path(path)
+            .with_query_string_parameters(params)
+    }
+}

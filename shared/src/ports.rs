@@ -1,0 +1,307 @@
+//! The ports: what the handlers need from the outside world, as traits. Each
+//! has a DynamoDB/AWS adapter for production and an in-memory one for tests.
+
+use crate::domain::{LifecycleEvent, LifecycleEventKind, Money, Order, OrderStatus, Product, User};
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+/// Failures of any store. `Unavailable` is worth retrying; the rest are not.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A conditional write lost: the item is not in the state we expected.
+    #[error("the item changed concurrently or is not in the expected state")]
+    ConditionFailed,
+    #[error("already exists")]
+    AlreadyExists,
+    #[error("insufficient stock for {product_id}")]
+    OutOfStock { product_id: String },
+    #[error("storage temporarily unavailable: {0}")]
+    Unavailable(String),
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Unavailable(_))
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+#[async_trait]
+pub trait OrderStore: Send + Sync {
+    /// Stores a new order; `AlreadyExists` if the id is taken.
+    async fn create(&self, order: &Order) -> StoreResult<()>;
+    async fn get(&self, id: &str) -> StoreResult<Option<Order>>;
+    /// The user's orders, newest first.
+    async fn list_for_user(&self, user_id: &str) -> StoreResult<Vec<Order>>;
+    /// All orders (optionally of one status), newest first, at most `limit`.
+    async fn list_all(&self, status: Option<OrderStatus>, limit: usize) -> StoreResult<Vec<Order>>;
+    /// Moves the order to `next` only if its stored status is one of
+    /// `expected` (a conditional write), appending to its timeline.
+    /// `ConditionFailed` when the status was something else.
+    async fn transition(
+        &self,
+        id: &str,
+        expected: &[OrderStatus],
+        next: OrderStatus,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<Order>;
+}
+
+#[async_trait]
+pub trait ProductStore: Send + Sync {
+    /// Every product, archived ones included.
+    async fn list(&self) -> StoreResult<Vec<Product>>;
+    async fn get(&self, id: &str) -> StoreResult<Option<Product>>;
+    /// `AlreadyExists` if the id is taken.
+    async fn create(&self, product: &Product) -> StoreResult<()>;
+    /// Replaces name, category, description, image, price and state, never
+    /// stock (that moves only through `adjust_stock` and reservations).
+    async fn update_details(&self, product: &Product) -> StoreResult<Product>;
+    /// Adds `delta` (may be negative) atomically; `OutOfStock` if the result
+    /// would be below zero.
+    async fn adjust_stock(&self, id: &str, delta: i64) -> StoreResult<Product>;
+    /// Inserts the products that do not exist yet, leaving existing ones (and
+    /// their stock) alone. Returns how many were inserted.
+    async fn seed(&self, products: &[Product]) -> StoreResult<usize>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReservationState {
+    Reserved,
+    Released,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReservedLine {
+    pub product_id: String,
+    pub quantity: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Reservation {
+    pub order_id: String,
+    pub lines: Vec<ReservedLine>,
+    pub state: ReservationState,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[async_trait]
+pub trait InventoryStore: Send + Sync {
+    /// Takes every line out of stock in one transaction, or none. Reserving an
+    /// order that is already reserved returns the existing reservation;
+    /// an order whose reservation was released gets `ConditionFailed`.
+    async fn reserve(
+        &self,
+        order_id: &str,
+        lines: &[ReservedLine],
+        at: DateTime<Utc>,
+    ) -> StoreResult<Reservation>;
+    /// Gives back what was reserved, once. Returns whether stock moved now.
+    /// With nothing reserved it leaves a released marker so a late reserve
+    /// for the same order cannot take stock after its compensation ran.
+    async fn release(&self, order_id: &str, at: DateTime<Utc>) -> StoreResult<bool>;
+    async fn get(&self, order_id: &str) -> StoreResult<Option<Reservation>>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// `AlreadyExists` if the email is taken (a conditional write, so two
+    /// concurrent registrations cannot both win).
+    async fn create(&self, user: &User) -> StoreResult<()>;
+    async fn get(&self, id: &str) -> StoreResult<Option<User>>;
+    async fn find_by_email(&self, email: &str) -> StoreResult<Option<User>>;
+    async fn update_name(&self, id: &str, name: &str) -> StoreResult<User>;
+}
+
+/// A request or message seen before: order idempotency keys, event ids.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub key: String,
+    /// Hash of the request, to tell a replay from a different request.
+    pub fingerprint: String,
+    /// What the first request produced (e.g. the order id).
+    pub value: String,
+    /// False while the work is in flight; an incomplete record whose lease
+    /// ran out may be taken over (the first worker died).
+    pub completed: bool,
+    pub lease_expires_at: i64,
+    /// Epoch seconds; DynamoDB's TTL deletes the record after this.
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    Acquired,
+    Existing(IdempotencyRecord),
+}
+
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// Writes the record unless a live one exists (one not expired, and
+    /// either completed or still within its lease).
+    async fn claim(&self, record: &IdempotencyRecord, now: DateTime<Utc>) -> StoreResult<Claim>;
+    async fn complete(&self, key: &str) -> StoreResult<()>;
+    /// Forgets a claim whose work failed, so a retry can do it.
+    async fn release(&self, key: &str) -> StoreResult<()>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PublishError {
+    #[error("event bus unavailable: {0}")]
+    Unavailable(String),
+    #[error("event rejected: {0}")]
+    Rejected(String),
+}
+
+#[async_trait]
+pub trait EventPublisher: Send + Sync {
+    async fn publish(&self, kind: LifecycleEventKind, event: &LifecycleEvent) -> Result<(), PublishError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkflowError {
+    #[error("workflow service unavailable: {0}")]
+    Unavailable(String),
+    #[error("workflow rejected the start: {0}")]
+    Rejected(String),
+}
+
+#[async_trait]
+pub trait WorkflowStarter: Send + Sync {
+    /// Starts the order's execution, named after the order so it can never
+    /// run twice; starting one that already runs with the same input is Ok.
+    async fn start(&self, order: &Order) -> Result<(), WorkflowError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChargeRequest {
+    /// The order id: a retried charge must never charge twice.
+    pub idempotency_key: String,
+    pub amount: Money,
+    pub payment_token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Charge {
+    pub transaction_id: String,
+    pub last4: String,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Refund {
+    pub refund_id: String,
+    pub amount: Money,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentError {
+    #[error("payment declined: {0}")]
+    Declined(String),
+    #[error("payment gateway unavailable: {0}")]
+    Transient(String),
+}
+
+#[async_trait]
+pub trait PaymentGateway: Send + Sync {
+    async fn charge(&self, request: &ChargeRequest) -> Result<Charge, PaymentError>;
+    /// Refunds the charge made under `idempotency_key`; `None` when nothing
+    /// was charged. Refunding twice returns the first refund.
+    async fn refund(&self, idempotency_key: &str) -> Result<Option<Refund>, PaymentError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shipment {
+    pub carrier: String,
+    pub tracking_number: String,
+    pub estimated_delivery: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShippingError {
+    #[error("shipment failed: {0}")]
+    Failed(String),
+    #[error("carrier unavailable: {0}")]
+    Transient(String),
+}
+
+#[async_trait]
+pub trait ShippingProvider: Send + Sync {
+    /// Buys a label; the same order always gets the same label.
+    async fn create_shipment(&self, order: &Order) -> Result<Shipment, ShippingError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotifyError {
+    #[error("mail service unavailable: {0}")]
+    Unavailable(String),
+    #[error("message rejected: {0}")]
+    Rejected(String),
+}
+
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    async fn send(&self, notification: &Notification) -> Result<(), NotifyError>;
+}
+
+pub trait Clock: Send + Sync {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+pub trait IdGenerator: Send + Sync {
+    fn new_id(&self) -> String;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentState {
+    /// Attempts were made, nothing was captured.
+    Attempted,
+    Charged,
+    Refunded,
+}
+
+/// The simulated gateway's own book of charges (a real gateway keeps this on
+/// its side); lets tests and operators see what was charged and refunded.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PaymentRecord {
+    pub order_id: String,
+    pub state: PaymentState,
+    pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charge: Option<Charge>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund: Option<Refund>,
+}
+
+#[async_trait]
+pub trait PaymentLedger: Send + Sync {
+    async fn get(&self, order_id: &str) -> StoreResult<Option<PaymentRecord>>;
+    /// Counts one more attempt and returns the count including it.
+    async fn record_attempt(&self, order_id: &str) -> StoreResult<u32>;
+    /// Records the capture unless one exists; returns the record that won.
+    async fn record_charge(&self, order_id: &str, charge: &Charge) -> StoreResult<PaymentRecord>;
+    /// Marks a captured charge refunded; returns the record as it now is
+    /// (unchanged if it was refunded before). `NotFound` if nothing was charged.
+    async fn record_refund(&self, order_id: &str, refund: &Refund) -> StoreResult<PaymentRecord>;
+}

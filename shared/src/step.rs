@@ -1,0 +1,105 @@
+//! What the state machine's Lambda tasks share: their input and the error
+//! types its `Retry` and `Catch` match on (`statemachine/CONTRACT.md`).
+
+use crate::ports::StoreError;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StepInput {
+    pub order_id: String,
+    #[serde(default)]
+    pub correlation_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StepError {
+    #[error("out of stock: {0}")]
+    OutOfStock(String),
+    #[error("payment declined: {0}")]
+    PaymentDeclined(String),
+    #[error("shipping failed: {0}")]
+    ShippingFailed(String),
+    #[error("order not found: {0}")]
+    OrderNotFound(String),
+    #[error("reservation already released for order {0}")]
+    ReservationReleased(String),
+    /// Worth retrying: throttling, timeouts, a dependency briefly down.
+    #[error("transient failure: {0}")]
+    Transient(String),
+    /// A bug or bad data: retrying will not help; the Catch-all handles it.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl StepError {
+    /// The `Error` name ASL sees.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            StepError::OutOfStock(_) => "OutOfStock",
+            StepError::PaymentDeclined(_) => "PaymentDeclined",
+            StepError::ShippingFailed(_) => "ShippingFailed",
+            StepError::OrderNotFound(_) => "OrderNotFound",
+            StepError::ReservationReleased(_) => "ReservationReleased",
+            StepError::Transient(_) => "Transient",
+            StepError::Internal(_) => "Internal",
+        }
+    }
+
+    pub fn from_store(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(e) => StepError::Transient(e),
+            other => StepError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<StepError> for lambda_runtime::Diagnostic {
+    fn from(error: StepError) -> Self {
+        lambda_runtime::Diagnostic {
+            error_type: error.error_type().to_string(),
+            error_message: error.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diagnostics_carry_the_names_asl_matches() {
+        let cases = [
+            (StepError::OutOfStock("prod-1".into()), "OutOfStock"),
+            (StepError::PaymentDeclined("card_declined".into()), "PaymentDeclined"),
+            (StepError::ShippingFailed("zip".into()), "ShippingFailed"),
+            (StepError::OrderNotFound("o".into()), "OrderNotFound"),
+            (StepError::ReservationReleased("o".into()), "ReservationReleased"),
+            (StepError::Transient("slow".into()), "Transient"),
+            (StepError::Internal("bug".into()), "Internal"),
+        ];
+        for (error, name) in cases {
+            let message = error.to_string();
+            let diagnostic: lambda_runtime::Diagnostic = error.into();
+            assert_eq!(diagnostic.error_type, name);
+            assert_eq!(diagnostic.error_message, message);
+        }
+    }
+
+    #[test]
+    fn store_outages_are_transient_other_store_errors_are_not() {
+        assert_eq!(
+            StepError::from_store(StoreError::Unavailable("throttled".into())).error_type(),
+            "Transient"
+        );
+        assert_eq!(StepError::from_store(StoreError::Corrupt("x".into())).error_type(), "Internal");
+    }
+
+    #[test]
+    fn input_ignores_extra_fields_and_needs_the_order_id() {
+        let input: StepInput =
+            serde_json::from_str(r#"{"orderId":"o1","correlationId":"c","attempt":2}"#).unwrap();
+        assert_eq!(input.order_id, "o1");
+        assert!(serde_json::from_str::<StepInput>(r#"{"correlationId":"c"}"#).is_err());
+    }
+}
