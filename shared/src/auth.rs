@@ -118,7 +118,11 @@ pub fn hash_password(password: &str) -> Result<String, PasswordError> {
 
 pub fn verify_password(password: &str, phc_hash: &str) -> bool {
     PasswordHash::new(phc_hash)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -167,7 +171,9 @@ mod tests {
     #[test]
     fn rejects_expired_wrong_issuer_audience_key_and_garbage() {
         let t = tokens();
-        let expired = t.issue(&user(Role::Customer), Utc::now() - Duration::hours(13)).unwrap();
+        let expired = t
+            .issue(&user(Role::Customer), Utc::now() - Duration::hours(13))
+            .unwrap();
         assert_eq!(t.verify(&expired), Err(TokenError::Invalid));
 
         let other_iss = Tokens::new(SECRET, "someone-else", DEFAULT_AUDIENCE).unwrap();
@@ -178,7 +184,12 @@ mod tests {
         let token = other_aud.issue(&user(Role::Customer), Utc::now()).unwrap();
         assert_eq!(t.verify(&token), Err(TokenError::Invalid));
 
-        let other_key = Tokens::new(b"another-key-another-key-another-k", DEFAULT_ISSUER, DEFAULT_AUDIENCE).unwrap();
+        let other_key = Tokens::new(
+            b"another-key-another-key-another-k",
+            DEFAULT_ISSUER,
+            DEFAULT_AUDIENCE,
+        )
+        .unwrap();
         let token = other_key.issue(&user(Role::Customer), Utc::now()).unwrap();
         assert_eq!(t.verify(&token), Err(TokenError::Invalid));
 
@@ -197,7 +208,12 @@ mod tests {
             iat: now,
             exp: now + 600,
         };
-        let hs512 = encode(&Header::new(Algorithm::HS512), &claims, &EncodingKey::from_secret(SECRET)).unwrap();
+        let hs512 = encode(
+            &Header::new(Algorithm::HS512),
+            &claims,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap();
         assert_eq!(tokens().verify(&hs512), Err(TokenError::Invalid));
         // alg "none": header {"alg":"none","typ":"JWT"}, no signature.
         let payload = serde_json::to_vec(&claims).unwrap();
@@ -210,10 +226,15 @@ mod tests {
     }
 
     fn base64_url(bytes: &[u8]) -> String {
-        const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let mut out = String::new();
         for chunk in bytes.chunks(3) {
-            let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
             let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
             for i in 0..=chunk.len() {
                 out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);

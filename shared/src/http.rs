@@ -85,12 +85,14 @@ impl ApiError {
 pub type ApiResult = Result<Response<Body>, ApiError>;
 
 pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {
-    let body = serde_json::to_string(value).unwrap_or_else(|_| r#"{"error":"internal error"}"#.into());
+    let body =
+        serde_json::to_string(value).unwrap_or_else(|_| r#"{"error":"internal error"}"#.into());
     let mut response = Response::new(Body::Text(body));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -132,7 +134,8 @@ pub fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError>
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::bad_request("request body is required (JSON)"));
     }
-    serde_json::from_slice(bytes).map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
 }
 
 pub fn header_value<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
@@ -153,7 +156,9 @@ pub fn authenticate(request: &Request, tokens: &Tokens) -> Result<Principal, Api
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
         .ok_or_else(ApiError::unauthorized)?;
-    tokens.verify(token.trim()).map_err(|_| ApiError::unauthorized())
+    tokens
+        .verify(token.trim())
+        .map_err(|_| ApiError::unauthorized())
 }
 
 pub fn require_admin(request: &Request, tokens: &Tokens) -> Result<Principal, ApiError> {
@@ -224,7 +229,9 @@ pub mod testing {
             password_hash: String::new(),
             created_at: chrono::Utc::now(),
         };
-        tokens().issue(&user, chrono::Utc::now()).expect("signing works")
+        tokens()
+            .issue(&user, chrono::Utc::now())
+            .expect("signing works")
     }
 
     pub fn body_json(response: &Response<Body>) -> serde_json::Value {
@@ -235,8 +242,15 @@ pub mod testing {
         }
     }
 
-    pub fn request(method: Method, path_and_query: &str, body: Option<&str>, token: Option<&str>) -> Request {
-        let (path, query) = path_and_query.split_once('?').unwrap_or((path_and_query, ""));
+    pub fn request(
+        method: Method,
+        path_and_query: &str,
+        body: Option<&str>,
+        token: Option<&str>,
+    ) -> Request {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
         let mut builder = lambda_http::http::Request::builder()
             .method(method)
             .uri(format!("https://api.example.com/prod{path}"))

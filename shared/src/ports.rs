@@ -164,7 +164,11 @@ pub enum PublishError {
 
 #[async_trait]
 pub trait EventPublisher: Send + Sync {
-    async fn publish(&self, kind: LifecycleEventKind, event: &LifecycleEvent) -> Result<(), PublishError>;
+    async fn publish(
+        &self,
+        kind: LifecycleEventKind,
+        event: &LifecycleEvent,
+    ) -> Result<(), PublishError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -2,7 +2,12 @@
 //! types its `Retry` and `Catch` match on (`statemachine/CONTRACT.md`).
 
 use crate::ports::StoreError;
+use crate::telemetry;
+use async_trait::async_trait;
+use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+use tracing::Instrument;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -63,6 +68,58 @@ impl From<StepError> for lambda_runtime::Diagnostic {
     }
 }
 
+/// One task of the state machine: what it does with an order.
+#[async_trait]
+pub trait Step: Send + Sync + 'static {
+    type Output: Serialize + Send;
+    /// The function's name, for logs and metrics.
+    const NAME: &'static str;
+    async fn run(&self, input: &StepInput) -> Result<Self::Output, StepError>;
+}
+
+/// The public entry point of every step: runs it inside a span that puts the
+/// order and correlation ids on every log line, and counts failures by type.
+pub async fn handle<S: Step>(
+    step: &S,
+    event: LambdaEvent<StepInput>,
+) -> Result<S::Output, StepError> {
+    let input = event.payload;
+    let span = tracing::info_span!(
+        "step",
+        step = S::NAME,
+        orderId = %input.order_id,
+        correlationId = input.correlation_id.as_deref().unwrap_or_default(),
+    );
+    async {
+        let result = step.run(&input).await;
+        match &result {
+            Ok(_) => tracing::info!("step succeeded"),
+            Err(error) => {
+                telemetry::count(
+                    "StepFailed",
+                    &[("Step", S::NAME), ("ErrorType", error.error_type())],
+                );
+                tracing::warn!(error_type = error.error_type(), error = %error, "step failed");
+            }
+        }
+        result
+    }
+    .instrument(span)
+    .await
+}
+
+/// Hands a step to the Lambda runtime (what each step's `main` does).
+pub async fn serve<S: Step>(step: S) -> Result<(), lambda_runtime::Error> {
+    let step = Arc::new(step);
+    lambda_runtime::run(lambda_runtime::service_fn(
+        move |event: LambdaEvent<StepInput>| {
+            let step = step.clone();
+            async move { handle(&*step, event).await }
+        },
+    ))
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,10 +128,16 @@ mod tests {
     fn diagnostics_carry_the_names_asl_matches() {
         let cases = [
             (StepError::OutOfStock("prod-1".into()), "OutOfStock"),
-            (StepError::PaymentDeclined("card_declined".into()), "PaymentDeclined"),
+            (
+                StepError::PaymentDeclined("card_declined".into()),
+                "PaymentDeclined",
+            ),
             (StepError::ShippingFailed("zip".into()), "ShippingFailed"),
             (StepError::OrderNotFound("o".into()), "OrderNotFound"),
-            (StepError::ReservationReleased("o".into()), "ReservationReleased"),
+            (
+                StepError::ReservationReleased("o".into()),
+                "ReservationReleased",
+            ),
             (StepError::Transient("slow".into()), "Transient"),
             (StepError::Internal("bug".into()), "Internal"),
         ];
@@ -92,7 +155,10 @@ mod tests {
             StepError::from_store(StoreError::Unavailable("throttled".into())).error_type(),
             "Transient"
         );
-        assert_eq!(StepError::from_store(StoreError::Corrupt("x".into())).error_type(), "Internal");
+        assert_eq!(
+            StepError::from_store(StoreError::Corrupt("x".into())).error_type(),
+            "Internal"
+        );
     }
 
     #[test]

@@ -27,7 +27,13 @@ pub const METRICS_NAMESPACE: &str = "ServerlessStore";
 
 /// Builds one EMF record: CloudWatch turns it into a metric without an API
 /// call (and without the latency and cost of one).
-pub fn emf_record(name: &str, value: f64, unit: &str, dimensions: &[(&str, &str)], timestamp_ms: i64) -> serde_json::Value {
+pub fn emf_record(
+    name: &str,
+    value: f64,
+    unit: &str,
+    dimensions: &[(&str, &str)],
+    timestamp_ms: i64,
+) -> serde_json::Value {
     let mut record = serde_json::json!({
         "_aws": {
             "Timestamp": timestamp_ms,
@@ -57,7 +63,13 @@ mod tests {
 
     #[test]
     fn emf_record_names_metric_dimensions_and_value() {
-        let record = emf_record("OrderStatusChanged", 1.0, "Count", &[("Status", "paid")], 42);
+        let record = emf_record(
+            "OrderStatusChanged",
+            1.0,
+            "Count",
+            &[("Status", "paid")],
+            42,
+        );
         assert_eq!(record["_aws"]["Timestamp"], 42);
         let directive = &record["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(directive["Namespace"], METRICS_NAMESPACE);

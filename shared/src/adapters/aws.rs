@@ -72,7 +72,10 @@ pub async fn secret_from_env(config: &SdkConfig, prefix: &str) -> Result<String,
     match std::env::var(&arn_var) {
         Ok(arn) if !arn.trim().is_empty() => read_secret(config, &arn).await,
         _ => {
-            tracing::warn!(variable = prefix, "secret taken from the environment: local use only");
+            tracing::warn!(
+                variable = prefix,
+                "secret taken from the environment: local use only"
+            );
             env_required(prefix).map_err(|_| ConfigError::Missing(arn_var))
         }
     }

@@ -83,7 +83,13 @@ impl DynamoOrderStore {
         DynamoOrderStore { client, table }
     }
 
-    async fn query_index(&self, index: &str, key: &str, value: &str, limit: usize) -> StoreResult<Vec<Order>> {
+    async fn query_index(
+        &self,
+        index: &str,
+        key: &str,
+        value: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<Order>> {
         let mut orders = Vec::new();
         let mut start: Option<Item> = None;
         loop {
@@ -144,13 +150,16 @@ impl OrderStore for DynamoOrderStore {
     }
 
     async fn list_for_user(&self, user_id: &str) -> StoreResult<Vec<Order>> {
-        self.query_index("byUser", "userId", user_id, MAX_LISTED).await
+        self.query_index("byUser", "userId", user_id, MAX_LISTED)
+            .await
     }
 
     async fn list_all(&self, status: Option<OrderStatus>, limit: usize) -> StoreResult<Vec<Order>> {
         let limit = limit.min(MAX_LISTED);
         if let Some(status) = status {
-            return self.query_index("byStatus", "status", status.as_str(), limit).await;
+            return self
+                .query_index("byStatus", "status", status.as_str(), limit)
+                .await;
         }
         // Without a status there is no sort key to query; an admin view
         // scans (bounded) and sorts.
@@ -173,7 +182,7 @@ impl OrderStore for DynamoOrderStore {
                 _ => break,
             }
         }
-        orders.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        orders.sort_by_key(|o| std::cmp::Reverse(o.created_at));
         orders.truncate(limit);
         Ok(orders)
     }
@@ -197,8 +206,13 @@ impl OrderStore for DynamoOrderStore {
             .update_item()
             .table_name(&self.table)
             .key("id", s(id))
-            .update_expression("SET #status = :next, updatedAt = :now, timeline = list_append(timeline, :entry)")
-            .condition_expression(format!("attribute_exists(id) AND #status IN ({})", placeholders.join(", ")))
+            .update_expression(
+                "SET #status = :next, updatedAt = :now, timeline = list_append(timeline, :entry)",
+            )
+            .condition_expression(format!(
+                "attribute_exists(id) AND #status IN ({})",
+                placeholders.join(", ")
+            ))
             .expression_attribute_names("#status", "status")
             .expression_attribute_values(":next", s(next.as_str()))
             .expression_attribute_values(":now", to_av(&at)?)
@@ -235,7 +249,12 @@ impl DynamoCatalog {
         }
     }
 
-    fn stock_update(&self, line: &ReservedLine, sign: &str, check_stock: bool) -> StoreResult<TransactWriteItem> {
+    fn stock_update(
+        &self,
+        line: &ReservedLine,
+        sign: &str,
+        check_stock: bool,
+    ) -> StoreResult<TransactWriteItem> {
         let mut update = Update::builder()
             .table_name(&self.products_table)
             .key("id", s(&line.product_id))
@@ -249,7 +268,9 @@ impl DynamoCatalog {
         } else {
             update.condition_expression("attribute_exists(id)")
         };
-        Ok(TransactWriteItem::builder().update(built(update.build())?).build())
+        Ok(TransactWriteItem::builder()
+            .update(built(update.build())?)
+            .build())
     }
 
     async fn get_reservation(&self, order_id: &str) -> StoreResult<Option<Reservation>> {
@@ -269,7 +290,9 @@ impl DynamoCatalog {
         match existing {
             Some(r) if r.state == ReservationState::Reserved => Ok(r),
             Some(_) => Err(StoreError::ConditionFailed),
-            None => Err(StoreError::Unavailable("reservation vanished during a race".into())),
+            None => Err(StoreError::Unavailable(
+                "reservation vanished during a race".into(),
+            )),
         }
     }
 }
@@ -436,11 +459,17 @@ impl InventoryStore for DynamoCatalog {
                     // Another attempt for this order got there first.
                     Self::existing_reservation(self.get_reservation(order_id).await?)
                 }
-                Some(codes) => match codes.iter().skip(1).position(|c| c == "ConditionalCheckFailed") {
+                Some(codes) => match codes
+                    .iter()
+                    .skip(1)
+                    .position(|c| c == "ConditionalCheckFailed")
+                {
                     Some(i) => Err(StoreError::OutOfStock {
                         product_id: lines[i].product_id.clone(),
                     }),
-                    None => Err(StoreError::Unavailable(format!("transaction cancelled: {codes:?}"))),
+                    None => Err(StoreError::Unavailable(format!(
+                        "transaction cancelled: {codes:?}"
+                    ))),
                 },
                 None => Err(store_error(err)),
             },
@@ -501,8 +530,12 @@ impl InventoryStore for DynamoCatalog {
         match result {
             Ok(_) => Ok(true),
             Err(err) => match cancellation_codes(&err) {
-                Some(codes) if codes.first().is_some_and(|c| c == "ConditionalCheckFailed") => Ok(false),
-                Some(codes) => Err(StoreError::Unavailable(format!("release cancelled: {codes:?}"))),
+                Some(codes) if codes.first().is_some_and(|c| c == "ConditionalCheckFailed") => {
+                    Ok(false)
+                }
+                Some(codes) => Err(StoreError::Unavailable(format!(
+                    "release cancelled: {codes:?}"
+                ))),
                 None => Err(store_error(err)),
             },
         }
@@ -564,8 +597,12 @@ impl UserStore for DynamoUserStore {
         match result {
             Ok(_) => Ok(()),
             Err(err) => match cancellation_codes(&err) {
-                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") => Err(StoreError::AlreadyExists),
-                Some(codes) => Err(StoreError::Unavailable(format!("registration cancelled: {codes:?}"))),
+                Some(codes) if codes.iter().any(|c| c == "ConditionalCheckFailed") => {
+                    Err(StoreError::AlreadyExists)
+                }
+                Some(codes) => Err(StoreError::Unavailable(format!(
+                    "registration cancelled: {codes:?}"
+                ))),
                 None => Err(store_error(err)),
             },
         }
@@ -639,10 +676,14 @@ impl DynamoIdempotencyStore {
 fn record_from_item(item: &Item) -> StoreResult<IdempotencyRecord> {
     let text = |name: &str| match item.get(name) {
         Some(AttributeValue::S(v)) => Ok(v.clone()),
-        _ => Err(StoreError::Corrupt(format!("idempotency record without {name}"))),
+        _ => Err(StoreError::Corrupt(format!(
+            "idempotency record without {name}"
+        ))),
     };
     let number = |name: &str| match item.get(name) {
-        Some(AttributeValue::N(v)) => v.parse::<i64>().map_err(|e| StoreError::Corrupt(e.to_string())),
+        Some(AttributeValue::N(v)) => v
+            .parse::<i64>()
+            .map_err(|e| StoreError::Corrupt(e.to_string())),
         _ => Ok(0),
     };
     Ok(IdempotencyRecord {
@@ -692,7 +733,9 @@ impl IdempotencyStore for DynamoIdempotencyStore {
                     .map_err(store_error)?;
                 match output.item {
                     Some(item) => Ok(Claim::Existing(record_from_item(&item)?)),
-                    None => Err(StoreError::Unavailable("idempotency record vanished".into())),
+                    None => Err(StoreError::Unavailable(
+                        "idempotency record vanished".into(),
+                    )),
                 }
             }
             Err(e) => Err(e),
@@ -792,7 +835,9 @@ impl PaymentLedger for DynamoPaymentLedger {
             .map_err(store_error);
         match result {
             Ok(output) => from_item(output.attributes.unwrap_or_default()),
-            Err(StoreError::ConditionFailed) => self.get(order_id).await?.ok_or(StoreError::NotFound),
+            Err(StoreError::ConditionFailed) => {
+                self.get(order_id).await?.ok_or(StoreError::NotFound)
+            }
             Err(e) => Err(e),
         }
     }

@@ -22,8 +22,13 @@ impl EventBridgePublisher {
 
 #[async_trait]
 impl EventPublisher for EventBridgePublisher {
-    async fn publish(&self, kind: LifecycleEventKind, event: &LifecycleEvent) -> Result<(), PublishError> {
-        let detail = serde_json::to_string(event).map_err(|e| PublishError::Rejected(e.to_string()))?;
+    async fn publish(
+        &self,
+        kind: LifecycleEventKind,
+        event: &LifecycleEvent,
+    ) -> Result<(), PublishError> {
+        let detail =
+            serde_json::to_string(event).map_err(|e| PublishError::Rejected(e.to_string()))?;
         let entry = PutEventsRequestEntry::builder()
             .event_bus_name(&self.bus_name)
             .source(&self.source)

@@ -135,7 +135,10 @@ impl ProductStore for MemoryCatalog {
         let mut products = lock(&self.products);
         let stored = products.get_mut(&product.id).ok_or(StoreError::NotFound)?;
         let stock = stored.stock;
-        *stored = Product { stock, ..product.clone() };
+        *stored = Product {
+            stock,
+            ..product.clone()
+        };
         Ok(stored.clone())
     }
 
@@ -255,7 +258,10 @@ impl UserStore for MemoryUserStore {
     }
 
     async fn find_by_email(&self, email: &str) -> StoreResult<Option<User>> {
-        Ok(lock(&self.users).values().find(|u| u.email == email).cloned())
+        Ok(lock(&self.users)
+            .values()
+            .find(|u| u.email == email)
+            .cloned())
     }
 
     async fn update_name(&self, id: &str, name: &str) -> StoreResult<User> {
@@ -388,7 +394,11 @@ impl RecordingPublisher {
 
 #[async_trait]
 impl EventPublisher for RecordingPublisher {
-    async fn publish(&self, kind: LifecycleEventKind, event: &LifecycleEvent) -> Result<(), PublishError> {
+    async fn publish(
+        &self,
+        kind: LifecycleEventKind,
+        event: &LifecycleEvent,
+    ) -> Result<(), PublishError> {
         if *lock(&self.failing) {
             return Err(PublishError::Unavailable("test failure".into()));
         }

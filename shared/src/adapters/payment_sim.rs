@@ -11,11 +11,18 @@ use std::sync::Arc;
 /// What a test token does, after the test cards real gateways publish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TestCard {
-    Approve { last4: &'static str },
-    Decline { last4: &'static str, reason: &'static str },
+    Approve {
+        last4: &'static str,
+    },
+    Decline {
+        last4: &'static str,
+        reason: &'static str,
+    },
     /// Fails the first attempt of each order as a processing error (a
     /// gateway timeout), then approves: exercises the transient retry.
-    FailFirstAttempt { last4: &'static str },
+    FailFirstAttempt {
+        last4: &'static str,
+    },
 }
 
 /// A missing token pays with this, as the seed's clients send none.
@@ -48,7 +55,11 @@ pub struct SimulatedGateway {
 }
 
 impl SimulatedGateway {
-    pub fn new(ledger: Arc<dyn PaymentLedger>, ids: Arc<dyn IdGenerator>, chaos_percent: u8) -> Self {
+    pub fn new(
+        ledger: Arc<dyn PaymentLedger>,
+        ids: Arc<dyn IdGenerator>,
+        chaos_percent: u8,
+    ) -> Self {
         SimulatedGateway {
             ledger,
             ids,
@@ -69,11 +80,19 @@ fn ledger_error(e: StoreError) -> PaymentError {
 impl PaymentGateway for SimulatedGateway {
     async fn charge(&self, request: &ChargeRequest) -> Result<Charge, PaymentError> {
         let key = &request.idempotency_key;
-        if let Some(charge) = self.ledger.get(key).await.map_err(ledger_error)?.and_then(|r| r.charge) {
+        if let Some(charge) = self
+            .ledger
+            .get(key)
+            .await
+            .map_err(ledger_error)?
+            .and_then(|r| r.charge)
+        {
             return Ok(charge);
         }
         if self.chaos_strikes() {
-            return Err(PaymentError::Transient("simulated gateway timeout (chaos)".into()));
+            return Err(PaymentError::Transient(
+                "simulated gateway timeout (chaos)".into(),
+            ));
         }
         let card = TestCard::from_token(&request.payment_token)
             .ok_or_else(|| PaymentError::Declined("invalid_payment_token".into()))?;
@@ -81,7 +100,11 @@ impl PaymentGateway for SimulatedGateway {
             TestCard::Approve { last4 } => last4,
             TestCard::Decline { reason, .. } => return Err(PaymentError::Declined(reason.into())),
             TestCard::FailFirstAttempt { last4 } => {
-                let attempt = self.ledger.record_attempt(key).await.map_err(ledger_error)?;
+                let attempt = self
+                    .ledger
+                    .record_attempt(key)
+                    .await
+                    .map_err(ledger_error)?;
                 if attempt == 1 {
                     return Err(PaymentError::Transient("processing_error".into()));
                 }
@@ -93,14 +116,23 @@ impl PaymentGateway for SimulatedGateway {
             last4: last4.to_string(),
             amount: request.amount,
         };
-        let record = self.ledger.record_charge(key, &charge).await.map_err(ledger_error)?;
+        let record = self
+            .ledger
+            .record_charge(key, &charge)
+            .await
+            .map_err(ledger_error)?;
         record
             .charge
             .ok_or_else(|| PaymentError::Transient("gateway lost the capture".into()))
     }
 
     async fn refund(&self, idempotency_key: &str) -> Result<Option<Refund>, PaymentError> {
-        let Some(record) = self.ledger.get(idempotency_key).await.map_err(ledger_error)? else {
+        let Some(record) = self
+            .ledger
+            .get(idempotency_key)
+            .await
+            .map_err(ledger_error)?
+        else {
             return Ok(None);
         };
         match (record.state, record.charge) {
@@ -149,7 +181,10 @@ mod tests {
         let again = gw.charge(&request("tok_visa")).await.unwrap();
         assert_eq!(first, again, "a retried charge returns the first capture");
         assert_eq!(first.last4, "4242");
-        assert_eq!(ledger.record("order-1").unwrap().state, PaymentState::Charged);
+        assert_eq!(
+            ledger.record("order-1").unwrap().state,
+            PaymentState::Charged
+        );
     }
 
     #[tokio::test]
@@ -182,12 +217,23 @@ mod tests {
     #[tokio::test]
     async fn refunds_once_and_only_what_was_charged() {
         let (gw, ledger) = gateway();
-        assert_eq!(gw.refund("order-1").await, Ok(None), "nothing charged, nothing refunded");
+        assert_eq!(
+            gw.refund("order-1").await,
+            Ok(None),
+            "nothing charged, nothing refunded"
+        );
         gw.charge(&request("tok_visa")).await.unwrap();
         let refund = gw.refund("order-1").await.unwrap().unwrap();
         assert_eq!(refund.amount, Money::from_cents(1999));
-        assert_eq!(gw.refund("order-1").await.unwrap(), Some(refund), "second refund is the first");
-        assert_eq!(ledger.record("order-1").unwrap().state, PaymentState::Refunded);
+        assert_eq!(
+            gw.refund("order-1").await.unwrap(),
+            Some(refund),
+            "second refund is the first"
+        );
+        assert_eq!(
+            ledger.record("order-1").unwrap().state,
+            PaymentState::Refunded
+        );
     }
 
     #[tokio::test]

@@ -35,7 +35,11 @@ impl Notifier for SesNotifier {
             .client
             .send_email()
             .source(&self.sender)
-            .destination(Destination::builder().to_addresses(&notification.to).build())
+            .destination(
+                Destination::builder()
+                    .to_addresses(&notification.to)
+                    .build(),
+            )
             .message(message)
             .send()
             .await;

@@ -46,7 +46,9 @@ impl WorkflowStarter for StepFunctionsStarter {
             Err(e @ SdkError::ServiceError(_)) => {
                 Err(WorkflowError::Rejected(DisplayErrorContext(e).to_string()))
             }
-            Err(e) => Err(WorkflowError::Unavailable(DisplayErrorContext(e).to_string())),
+            Err(e) => Err(WorkflowError::Unavailable(
+                DisplayErrorContext(e).to_string(),
+            )),
         }
     }
 }

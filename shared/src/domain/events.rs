@@ -95,7 +95,10 @@ mod tests {
     #[test]
     fn detail_types_round_trip() {
         for kind in LifecycleEventKind::ALL {
-            assert_eq!(LifecycleEventKind::from_detail_type(kind.detail_type()), Some(kind));
+            assert_eq!(
+                LifecycleEventKind::from_detail_type(kind.detail_type()),
+                Some(kind)
+            );
         }
         assert_eq!(LifecycleEventKind::from_detail_type("order.lost"), None);
     }
@@ -116,7 +119,15 @@ mod tests {
         keys.sort();
         assert_eq!(
             keys,
-            ["correlationId", "eventId", "occurredAt", "orderId", "status", "userId", "version"]
+            [
+                "correlationId",
+                "eventId",
+                "occurredAt",
+                "orderId",
+                "status",
+                "userId",
+                "version"
+            ]
         );
         assert_eq!(json["status"], "paid");
     }

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::ops::{Add, AddAssign};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -73,7 +75,13 @@ mod tests {
 
     #[test]
     fn decimal_round_trips_without_float_error() {
-        for (decimal, cents) in [(149.99, 14999), (0.29, 29), (9.99, 999), (0.0, 0), (1234.5, 123450)] {
+        for (decimal, cents) in [
+            (149.99, 14999),
+            (0.29, 29),
+            (9.99, 999),
+            (0.0, 0),
+            (1234.5, 123450),
+        ] {
             let money = Money::from_decimal(decimal).unwrap();
             assert_eq!(money.cents(), cents, "{decimal}");
             assert_eq!(money.as_decimal(), decimal);

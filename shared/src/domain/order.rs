@@ -45,7 +45,7 @@ impl OrderStatus {
     pub fn allowed_next(self) -> &'static [OrderStatus] {
         use OrderStatus::*;
         match self {
-            New => &[Validating, Cancelled],
+            New => &[Validating, Cancelled, Failed],
             Validating => &[Validated, Failed, Cancelled],
             Validated => &[Paying, Cancelled],
             Paying => &[Paid, PaymentFailed, Failed],
@@ -245,7 +245,11 @@ impl Order {
     }
 
     pub fn line_quantities(&self) -> Vec<(String, u32)> {
-        merge_quantities(self.items.iter().map(|l| (l.product_id.clone(), l.quantity)))
+        merge_quantities(
+            self.items
+                .iter()
+                .map(|l| (l.product_id.clone(), l.quantity)),
+        )
     }
 }
 
@@ -302,6 +306,7 @@ mod tests {
     const LEGAL: &[(OrderStatus, OrderStatus)] = &[
         (New, Validating),
         (New, Cancelled),
+        (New, Failed),
         (Validating, Validated),
         (Validating, Failed),
         (Validating, Cancelled),
@@ -348,7 +353,10 @@ mod tests {
 
     #[test]
     fn final_and_cancellable_statuses() {
-        let finals: Vec<_> = OrderStatus::ALL.into_iter().filter(|s| s.is_final()).collect();
+        let finals: Vec<_> = OrderStatus::ALL
+            .into_iter()
+            .filter(|s| s.is_final())
+            .collect();
         assert_eq!(finals, vec![Delivered, Cancelled, Failed]);
         let cancellable: Vec<_> = OrderStatus::ALL
             .into_iter()
@@ -370,7 +378,9 @@ mod tests {
     #[test]
     fn happy_path_builds_a_timeline() {
         let mut o = order();
-        for next in [Validating, Validated, Paying, Paid, Shipping, Shipped, Delivered] {
+        for next in [
+            Validating, Validated, Paying, Paid, Shipping, Shipped, Delivered,
+        ] {
             o.transition(next, format!("to {next}"), now()).unwrap();
         }
         let statuses: Vec<_> = o.timeline.iter().map(|e| e.status).collect();
@@ -403,7 +413,11 @@ mod tests {
         assert_eq!(Order::place(base()).unwrap_err(), DomainError::EmptyOrder);
         let mut bad = line("prod-001", 2, 100);
         bad.line_total = Money::from_cents(1);
-        let err = Order::place(NewOrder { items: vec![bad], ..base() }).unwrap_err();
+        let err = Order::place(NewOrder {
+            items: vec![bad],
+            ..base()
+        })
+        .unwrap_err();
         assert_eq!(err, DomainError::LineTotalMismatch("prod-001".into()));
     }
 

@@ -30,8 +30,7 @@ impl Product {
     /// Case-insensitive name search as the storefront's search box expects.
     pub fn matches(&self, category: Option<&str>, query: Option<&str>) -> bool {
         let category_ok = category.is_none_or(|c| self.category.eq_ignore_ascii_case(c));
-        let query_ok =
-            query.is_none_or(|q| self.name.to_lowercase().contains(&q.to_lowercase()));
+        let query_ok = query.is_none_or(|q| self.name.to_lowercase().contains(&q.to_lowercase()));
         category_ok && query_ok
     }
 }

@@ -49,7 +49,15 @@ mod tests {
 
     #[test]
     fn rejects_implausible_addresses() {
-        for bad in ["", "alice", "@example.com", "alice@", "alice@example", "a b@example.com", "a@.com"] {
+        for bad in [
+            "",
+            "alice",
+            "@example.com",
+            "alice@",
+            "alice@example",
+            "a b@example.com",
+            "a@.com",
+        ] {
             assert_eq!(normalize_email(bad), None, "{bad:?}");
         }
     }

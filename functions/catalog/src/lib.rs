@@ -1,0 +1,298 @@
+//! `GET /healthz`, `GET /api/products[?category=&q=]`, `GET /api/products/{id}`,
+//! and for admins `POST /api/products`, `PUT|DELETE /api/products/{id}`,
+//! `POST /api/products/{id}/stock`.
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use shared::adapters::aws::{self, ConfigError};
+use shared::adapters::dynamodb::DynamoCatalog;
+use shared::adapters::UuidV7Ids;
+use shared::auth::Tokens;
+use shared::domain::{Money, Product, ProductState};
+use shared::http::{self, ApiError, ApiResult};
+use shared::ports::{IdGenerator, ProductStore, StoreError};
+use std::sync::Arc;
+
+const MAX_PRICE_CENTS: i64 = 100_000_000;
+const MAX_STOCK: i64 = 1_000_000;
+
+pub struct CatalogService {
+    pub products: Arc<dyn ProductStore>,
+    pub tokens: Arc<Tokens>,
+    pub ids: Arc<dyn IdGenerator>,
+    pub allowed_origin: String,
+}
+
+/// The contract's shape: `{"id", "data": {...}, "state"}`, prices in decimal.
+#[derive(Serialize)]
+pub struct ProductView {
+    id: String,
+    data: ProductData,
+    state: ProductState,
+}
+
+#[derive(Serialize)]
+struct ProductData {
+    name: String,
+    price: f64,
+    category: String,
+    description: String,
+    image: String,
+    stock: u32,
+}
+
+impl From<Product> for ProductView {
+    fn from(p: Product) -> Self {
+        ProductView {
+            id: p.id,
+            data: ProductData {
+                name: p.name,
+                price: p.price.as_decimal(),
+                category: p.category,
+                description: p.description,
+                image: p.image,
+                stock: p.stock,
+            },
+            state: p.state,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewProduct {
+    #[serde(default)]
+    id: Option<String>,
+    name: String,
+    price: f64,
+    category: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    image: String,
+    #[serde(default)]
+    stock: u32,
+}
+
+/// Every field optional; stock is not here on purpose (it moves atomically
+/// through `/stock`, never by overwrite).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProductPatch {
+    name: Option<String>,
+    price: Option<f64>,
+    category: Option<String>,
+    description: Option<String>,
+    image: Option<String>,
+    state: Option<ProductState>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StockAdjustment {
+    delta: i64,
+}
+
+fn bounded(field: &str, value: &str, max: usize, required: bool) -> Result<String, ApiError> {
+    let value = value.trim();
+    if required && value.is_empty() {
+        return Err(ApiError::bad_request(format!("{field} is required")));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::bad_request(format!(
+            "{field} must be at most {max} characters"
+        )));
+    }
+    Ok(value.to_string())
+}
+
+fn price(value: f64) -> Result<Money, ApiError> {
+    Money::from_decimal(value)
+        .filter(|m| m.cents() > 0 && m.cents() <= MAX_PRICE_CENTS)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "price must be a positive amount with at most two decimals, up to 1000000",
+            )
+        })
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+impl CatalogService {
+    pub async fn from_env(config: &aws::SdkConfig) -> Result<Self, ConfigError> {
+        Ok(CatalogService {
+            products: Arc::new(DynamoCatalog::new(
+                aws::dynamodb(config),
+                aws::env_required("PRODUCTS_TABLE")?,
+                aws::env_or("RESERVATIONS_TABLE", ""),
+            )),
+            tokens: Arc::new(aws::tokens_from_env(config).await?),
+            ids: Arc::new(UuidV7Ids),
+            allowed_origin: aws::env_or("ALLOWED_ORIGIN", "*"),
+        })
+    }
+
+    pub async fn handle(&self, request: Request) -> Response<Body> {
+        let result = self.route(&request).await;
+        http::finish(&request, &self.allowed_origin, result)
+    }
+
+    async fn route(&self, request: &Request) -> ApiResult {
+        let segments = http::route_segments(request);
+        let path: Vec<&str> = segments.iter().map(String::as_str).collect();
+        match (request.method().clone(), path.as_slice()) {
+            (Method::GET, ["healthz"]) => http::ok(&serde_json::json!({"status": "healthy"})),
+            (Method::GET, ["api", "products"]) => self.list(request).await,
+            (Method::POST, ["api", "products"]) => self.create(request).await,
+            (Method::GET, ["api", "products", id]) => self.get(id).await,
+            (Method::PUT, ["api", "products", id]) => self.update(request, id).await,
+            (Method::DELETE, ["api", "products", id]) => self.archive(request, id).await,
+            (Method::POST, ["api", "products", id, "stock"]) => {
+                self.adjust_stock(request, id).await
+            }
+            (_, ["healthz"] | ["api", "products", ..]) => Err(ApiError::method_not_allowed()),
+            _ => Err(ApiError::not_found("no such route")),
+        }
+    }
+
+    async fn list(&self, request: &Request) -> ApiResult {
+        let category = http::query_param(request, "category");
+        let query = http::query_param(request, "q");
+        let products = self
+            .products
+            .list()
+            .await
+            .map_err(|e| ApiError::from_store("listing products", e))?;
+        let views: Vec<ProductView> = products
+            .into_iter()
+            .filter(|p| p.is_active() && p.matches(category.as_deref(), query.as_deref()))
+            .map(ProductView::from)
+            .collect();
+        http::ok(&views)
+    }
+
+    async fn find(&self, id: &str) -> Result<Product, ApiError> {
+        self.products
+            .get(id)
+            .await
+            .map_err(|e| ApiError::from_store("reading a product", e))?
+            .ok_or_else(|| ApiError::not_found(format!("product {id} not found")))
+    }
+
+    async fn get(&self, id: &str) -> ApiResult {
+        let product = self.find(id).await?;
+        if !product.is_active() {
+            return Err(ApiError::not_found(format!("product {id} not found")));
+        }
+        http::ok(&ProductView::from(product))
+    }
+
+    async fn create(&self, request: &Request) -> ApiResult {
+        http::require_admin(request, &self.tokens)?;
+        let body: NewProduct = http::parse_json(request)?;
+        let id = match body.id {
+            Some(id) if valid_id(&id) => id,
+            Some(_) => {
+                return Err(ApiError::bad_request(
+                    "id must be 1 to 64 letters, digits, - or _",
+                ))
+            }
+            None => format!("prod-{}", self.ids.new_id()),
+        };
+        if i64::from(body.stock) > MAX_STOCK {
+            return Err(ApiError::bad_request(format!(
+                "stock must be at most {MAX_STOCK}"
+            )));
+        }
+        let product = Product {
+            id,
+            name: bounded("name", &body.name, 200, true)?,
+            category: bounded("category", &body.category, 100, true)?,
+            description: bounded("description", &body.description, 2000, false)?,
+            image: bounded("image", &body.image, 500, false)?,
+            price: price(body.price)?,
+            stock: body.stock,
+            state: ProductState::Active,
+        };
+        match self.products.create(&product).await {
+            Ok(()) => Ok(http::json(StatusCode::CREATED, &ProductView::from(product))),
+            Err(StoreError::AlreadyExists) => Err(ApiError::conflict(format!(
+                "product {} already exists",
+                product.id
+            ))),
+            Err(e) => Err(ApiError::from_store("creating a product", e)),
+        }
+    }
+
+    async fn update(&self, request: &Request, id: &str) -> ApiResult {
+        http::require_admin(request, &self.tokens)?;
+        let patch: ProductPatch = http::parse_json(request)?;
+        let mut product = self.find(id).await?;
+        if let Some(name) = patch.name {
+            product.name = bounded("name", &name, 200, true)?;
+        }
+        if let Some(category) = patch.category {
+            product.category = bounded("category", &category, 100, true)?;
+        }
+        if let Some(description) = patch.description {
+            product.description = bounded("description", &description, 2000, false)?;
+        }
+        if let Some(image) = patch.image {
+            product.image = bounded("image", &image, 500, false)?;
+        }
+        if let Some(value) = patch.price {
+            product.price = price(value)?;
+        }
+        if let Some(state) = patch.state {
+            product.state = state;
+        }
+        match self.products.update_details(&product).await {
+            Ok(updated) => http::ok(&ProductView::from(updated)),
+            Err(StoreError::NotFound) => {
+                Err(ApiError::not_found(format!("product {id} not found")))
+            }
+            Err(e) => Err(ApiError::from_store("updating a product", e)),
+        }
+    }
+
+    /// Deleting archives: orders keep pointing at the product.
+    async fn archive(&self, request: &Request, id: &str) -> ApiResult {
+        http::require_admin(request, &self.tokens)?;
+        let mut product = self.find(id).await?;
+        product.state = ProductState::Archived;
+        self.products
+            .update_details(&product)
+            .await
+            .map_err(|e| ApiError::from_store("archiving a product", e))?;
+        let mut response = Response::new(Body::Empty);
+        *response.status_mut() = StatusCode::NO_CONTENT;
+        Ok(response)
+    }
+
+    async fn adjust_stock(&self, request: &Request, id: &str) -> ApiResult {
+        http::require_admin(request, &self.tokens)?;
+        let body: StockAdjustment = http::parse_json(request)?;
+        if body.delta.abs() > MAX_STOCK {
+            return Err(ApiError::bad_request(format!(
+                "delta must be between -{MAX_STOCK} and {MAX_STOCK}"
+            )));
+        }
+        match self.products.adjust_stock(id, body.delta).await {
+            Ok(product) => http::ok(&ProductView::from(product)),
+            Err(StoreError::NotFound) => {
+                Err(ApiError::not_found(format!("product {id} not found")))
+            }
+            Err(StoreError::OutOfStock { .. }) => {
+                Err(ApiError::conflict("stock cannot go below zero"))
+            }
+            Err(e) => Err(ApiError::from_store("adjusting stock", e)),
+        }
+    }
+}

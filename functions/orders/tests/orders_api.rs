@@ -1,0 +1,601 @@
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::Request;
+use orders::OrdersService;
+use serde_json::{json, Value};
+use shared::adapters::memory::MemoryWorld;
+use shared::domain::{LifecycleEventKind, OrderStatus, Role};
+use shared::http::testing::{body_json, request, token_for, tokens};
+use shared::ports::OrderStore;
+use std::sync::Arc;
+
+fn service(world: &MemoryWorld) -> OrdersService {
+    OrdersService {
+        orders: world.orders.clone(),
+        products: world.catalog.clone(),
+        idempotency: world.idempotency.clone(),
+        publisher: world.publisher.clone(),
+        workflow: world.workflow.clone(),
+        tokens: Arc::new(tokens()),
+        clock: world.clock.clone(),
+        ids: world.ids.clone(),
+        allowed_origin: "*".into(),
+    }
+}
+
+async fn send(svc: &OrdersService, req: Request) -> (StatusCode, Value) {
+    let response = svc.handle(req).await;
+    (response.status(), body_json(&response))
+}
+
+async fn call(
+    svc: &OrdersService,
+    method: Method,
+    path: &str,
+    body: Option<&str>,
+    token: Option<&str>,
+) -> (StatusCode, Value) {
+    send(svc, request(method, path, body, token)).await
+}
+
+fn alice() -> String {
+    token_for("alice", Role::Customer)
+}
+
+fn order_body() -> String {
+    json!({
+        "items": [
+            {"productId": "prod-001", "quantity": 2, "price": 0.01, "name": "cheap?"},
+            {"productId": "prod-002", "quantity": 1}
+        ],
+        "shipping": {"address": "123 Main St", "city": "SF", "state": "CA", "zip": "94102"},
+        "paymentToken": "tok_visa",
+        "total": 0.03
+    })
+    .to_string()
+}
+
+async fn place(svc: &OrdersService, token: &str) -> Value {
+    let (status, json) = call(
+        svc,
+        Method::POST,
+        "/api/orders",
+        Some(&order_body()),
+        Some(token),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{json}");
+    json
+}
+
+#[tokio::test]
+async fn placing_prices_from_the_catalog_stores_publishes_and_starts() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let json = place(&svc, &alice()).await;
+
+    assert_eq!(json["state"], "new");
+    assert_eq!(
+        json["data"]["total"], 349.97,
+        "2 x 149.99 + 49.99, client prices ignored"
+    );
+    assert_eq!(json["data"]["items"][0]["price"], 149.99);
+    assert_eq!(json["data"]["items"][0]["lineTotal"], 299.98);
+    assert_eq!(json["data"]["items"][0]["name"], "Mechanical Keyboard");
+    assert_eq!(json["data"]["userId"], "alice");
+    assert_eq!(json["data"]["timeline"][0]["status"], "new");
+
+    let id = json["id"].as_str().unwrap();
+    let stored = world.orders.get(id).await.unwrap().unwrap();
+    assert_eq!(stored.total.cents(), 34997);
+    assert_eq!(stored.status, OrderStatus::New);
+    assert_eq!(
+        world.workflow.started(),
+        vec![id.to_string()],
+        "execution named after the order"
+    );
+    let events = world.publisher.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].0, LifecycleEventKind::Created);
+    assert_eq!(events[0].1.order_id, id);
+    assert_eq!(events[0].1.user_id, "alice");
+    assert_eq!(events[0].1.status, OrderStatus::New);
+}
+
+#[tokio::test]
+async fn placing_needs_a_token() {
+    let world = MemoryWorld::default();
+    let (status, _) = call(
+        &service(&world),
+        Method::POST,
+        "/api/orders",
+        Some(&order_body()),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(world.orders.all().is_empty());
+}
+
+#[tokio::test]
+async fn invalid_orders_are_400_and_store_nothing() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let ship = json!({"address": "1 A St", "city": "SF", "state": "CA", "zip": "94102"});
+    let line = |q: Value| json!({"productId": "prod-001", "quantity": q});
+    let fifty_one: Vec<Value> = (0..51).map(|_| line(json!(1))).collect();
+    let cases = vec![
+        (
+            json!({"items": [], "shipping": ship}),
+            "items must have 1 to 50",
+        ),
+        (
+            json!({"items": fifty_one, "shipping": ship}),
+            "items must have 1 to 50",
+        ),
+        (
+            json!({"items": [line(json!(0))], "shipping": ship}),
+            "quantity must be between 1 and 99",
+        ),
+        (
+            json!({"items": [line(json!(100))], "shipping": ship}),
+            "quantity must be between 1 and 99",
+        ),
+        (
+            json!({"items": [line(json!(-3))], "shipping": ship}),
+            "quantity must be between 1 and 99",
+        ),
+        (
+            json!({"items": [line(json!(60)), line(json!(60))], "shipping": ship}),
+            "at most 99 in total",
+        ),
+        (
+            json!({"items": [line(json!("two"))], "shipping": ship}),
+            "invalid type",
+        ),
+        (
+            json!({"items": [line(json!(1.5))], "shipping": ship}),
+            "invalid type",
+        ),
+        (
+            json!({"items": [{"productId": "prod-404", "quantity": 1}], "shipping": ship}),
+            "unknown product: prod-404",
+        ),
+        (
+            json!({"items": [{"quantity": 1}], "shipping": ship}),
+            "missing field `productId`",
+        ),
+        (
+            json!({"items": [line(json!(1))]}),
+            "missing field `shipping`",
+        ),
+        (
+            json!({"items": [line(json!(1))], "shipping": {"address": " ", "city": "SF", "state": "CA", "zip": "1"}}),
+            "shipping.address is required",
+        ),
+        (
+            json!({"items": [line(json!(1))], "shipping": {"address": "x".repeat(201), "city": "SF", "state": "CA", "zip": "1"}}),
+            "shipping.address must be at most 200",
+        ),
+        (
+            json!({"items": [line(json!(1))], "shipping": {"address": "1 A St", "city": "SF", "state": "CA"}}),
+            "missing field `zip`",
+        ),
+        (
+            json!({"items": [line(json!(1))], "shipping": {"address": "1 A St", "city": "SF", "state": "CA", "zip": "1", "phone": "5"}}),
+            "unknown field `phone`",
+        ),
+        (
+            json!({"items": [line(json!(1))], "shipping": ship, "paymentToken": "4242424242424242"}),
+            "paymentToken must be",
+        ),
+        (
+            json!({"items": "prod-001", "shipping": ship}),
+            "invalid type",
+        ),
+    ];
+    for (body, expected) in cases {
+        let text = body.to_string();
+        let (status, json) = call(
+            &svc,
+            Method::POST,
+            "/api/orders",
+            Some(&text),
+            Some(&alice()),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{text:.120}");
+        let message = json["error"].as_str().unwrap();
+        assert!(message.contains(expected), "{text:.120} -> {message}");
+    }
+    let (status, json) = call(
+        &svc,
+        Method::POST,
+        "/api/orders",
+        Some("{not json"),
+        Some(&alice()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(json["error"]
+        .as_str()
+        .unwrap()
+        .starts_with("invalid JSON body"));
+    assert!(world.orders.all().is_empty());
+    assert!(world.workflow.started().is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_payment_token_pays_with_the_default_test_card() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let body = json!({"items": [{"productId": "prod-008", "quantity": 1}], "shipping": {"address": "1 A St", "city": "SF", "state": "CA", "zip": "94102"}}).to_string();
+    let (status, json) = call(
+        &svc,
+        Method::POST,
+        "/api/orders",
+        Some(&body),
+        Some(&alice()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let stored = world
+        .orders
+        .get(json["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.payment_token, "tok_visa");
+}
+
+fn with_key(body: &str, key: &str, token: &str) -> Request {
+    let mut req = request(Method::POST, "/api/orders", Some(body), Some(token));
+    req.headers_mut()
+        .insert("idempotency-key", key.parse().unwrap());
+    req
+}
+
+#[tokio::test]
+async fn same_idempotency_key_and_body_returns_the_same_order_once() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let (first_status, first) = send(&svc, with_key(&order_body(), "key-1", &alice())).await;
+    let (second_status, second) = send(&svc, with_key(&order_body(), "key-1", &alice())).await;
+    assert_eq!(
+        (first_status, second_status),
+        (StatusCode::CREATED, StatusCode::OK)
+    );
+    assert_eq!(first["id"], second["id"]);
+    assert_eq!(world.orders.all().len(), 1);
+    assert_eq!(world.workflow.started().len(), 1);
+    assert_eq!(world.publisher.events().len(), 1, "order.created once");
+}
+
+#[tokio::test]
+async fn same_idempotency_key_with_another_body_is_409() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    send(&svc, with_key(&order_body(), "key-1", &alice())).await;
+    let other = order_body().replace("\"quantity\":2", "\"quantity\":3");
+    let (status, json) = send(&svc, with_key(&other, "key-1", &alice())).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(json["error"]
+        .as_str()
+        .unwrap()
+        .contains("different request"));
+    assert_eq!(world.orders.all().len(), 1);
+}
+
+#[tokio::test]
+async fn idempotency_keys_are_per_user_and_expire() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let bob = token_for("bob", Role::Customer);
+    send(&svc, with_key(&order_body(), "shared-key", &alice())).await;
+    let (status, _) = send(&svc, with_key(&order_body(), "shared-key", &bob)).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "another user's key is not ours"
+    );
+
+    world.clock.advance(chrono::Duration::hours(25));
+    let (status, _) = send(&svc, with_key(&order_body(), "shared-key", &alice())).await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "an expired key starts a new order"
+    );
+    assert_eq!(world.orders.all().len(), 3);
+}
+
+#[tokio::test]
+async fn a_failed_start_with_a_key_is_recovered_by_the_retry() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    world.workflow.fail(true);
+    let (status, json) = send(&svc, with_key(&order_body(), "key-9", &alice())).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(
+        json["error"],
+        "service temporarily unavailable, please retry"
+    );
+    assert_eq!(world.orders.all()[0].status, OrderStatus::New);
+
+    world.workflow.fail(false);
+    let (status, json) = send(&svc, with_key(&order_body(), "key-9", &alice())).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        world.workflow.started(),
+        vec![json["id"].as_str().unwrap().to_string()]
+    );
+    assert_eq!(world.orders.all().len(), 1);
+}
+
+#[tokio::test]
+async fn a_failed_start_without_a_key_closes_the_order_as_failed() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    world.workflow.fail(true);
+    let (status, _) = call(
+        &svc,
+        Method::POST,
+        "/api/orders",
+        Some(&order_body()),
+        Some(&alice()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    let order = &world.orders.all()[0];
+    assert_eq!(order.status, OrderStatus::Failed);
+    let kinds: Vec<_> = world
+        .publisher
+        .events()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![LifecycleEventKind::Created, LifecycleEventKind::Failed]
+    );
+}
+
+#[tokio::test]
+async fn an_event_bus_outage_does_not_lose_the_order() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    world.publisher.fail(true);
+    place(&svc, &alice()).await;
+    assert_eq!(world.workflow.started().len(), 1);
+}
+
+#[tokio::test]
+async fn lists_only_my_orders_newest_first_and_hides_others() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let first = place(&svc, &alice()).await;
+    world.clock.advance(chrono::Duration::minutes(1));
+    let second = place(&svc, &alice()).await;
+    let bobs = place(&svc, &token_for("bob", Role::Customer)).await;
+
+    let (status, json) = call(&svc, Method::GET, "/api/orders", None, Some(&alice())).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<_> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].clone())
+        .collect();
+    assert_eq!(ids, vec![second["id"].clone(), first["id"].clone()]);
+
+    let path = format!("/api/orders/{}", first["id"].as_str().unwrap());
+    let (status, json) = call(&svc, Method::GET, &path, None, Some(&alice())).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["data"]["timeline"].as_array().unwrap().len(), 1);
+
+    let bob_path = format!("/api/orders/{}", bobs["id"].as_str().unwrap());
+    let (status, json) = call(&svc, Method::GET, &bob_path, None, Some(&alice())).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "someone else's order looks missing"
+    );
+    assert!(json["error"].as_str().unwrap().contains("not found"));
+    let (status, _) = call(&svc, Method::GET, "/api/orders/nope", None, Some(&alice())).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn cancel_works_while_cancellable_and_is_422_after() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let placed = place(&svc, &alice()).await;
+    let id = placed["id"].as_str().unwrap();
+    let now = chrono::Utc::now();
+    world
+        .orders
+        .transition(id, &[OrderStatus::New], OrderStatus::Validating, "t", now)
+        .await
+        .unwrap();
+    world
+        .orders
+        .transition(
+            id,
+            &[OrderStatus::Validating],
+            OrderStatus::Validated,
+            "t",
+            now,
+        )
+        .await
+        .unwrap();
+
+    let path = format!("/api/orders/{id}/cancel");
+    let (status, json) = call(&svc, Method::POST, &path, None, Some(&alice())).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["state"], "cancelled");
+    assert_eq!(
+        json["data"]["timeline"].as_array().unwrap().last().unwrap()["reason"],
+        "cancelled by the customer"
+    );
+    let kinds: Vec<_> = world
+        .publisher
+        .events()
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![LifecycleEventKind::Created, LifecycleEventKind::Cancelled]
+    );
+
+    let (status, json) = call(&svc, Method::POST, &path, None, Some(&alice())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        json["error"],
+        "order can no longer be cancelled: it is cancelled"
+    );
+
+    let paid = place(&svc, &alice()).await;
+    let paid_id = paid["id"].as_str().unwrap();
+    for (from, to) in [
+        (OrderStatus::New, OrderStatus::Validating),
+        (OrderStatus::Validating, OrderStatus::Validated),
+        (OrderStatus::Validated, OrderStatus::Paying),
+        (OrderStatus::Paying, OrderStatus::Paid),
+    ] {
+        world
+            .orders
+            .transition(paid_id, &[from], to, "t", now)
+            .await
+            .unwrap();
+    }
+    let (status, json) = call(
+        &svc,
+        Method::POST,
+        &format!("/api/orders/{paid_id}/cancel"),
+        None,
+        Some(&alice()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        json["error"],
+        "order can no longer be cancelled: it is paid"
+    );
+    assert_eq!(
+        world.orders.get(paid_id).await.unwrap().unwrap().status,
+        OrderStatus::Paid
+    );
+}
+
+#[tokio::test]
+async fn nobody_cancels_someone_elses_order() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let placed = place(&svc, &alice()).await;
+    let path = format!("/api/orders/{}/cancel", placed["id"].as_str().unwrap());
+    let (status, _) = call(
+        &svc,
+        Method::POST,
+        &path,
+        None,
+        Some(&token_for("mallory", Role::Customer)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(world.orders.all()[0].status, OrderStatus::New);
+}
+
+#[tokio::test]
+async fn admins_list_all_orders_by_status_customers_cannot() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let a = place(&svc, &alice()).await;
+    place(&svc, &token_for("bob", Role::Customer)).await;
+    let id = a["id"].as_str().unwrap();
+    world
+        .orders
+        .transition(
+            id,
+            &[OrderStatus::New],
+            OrderStatus::Cancelled,
+            "t",
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+
+    let admin = token_for("root", Role::Admin);
+    let (status, json) = call(&svc, Method::GET, "/api/admin/orders", None, Some(&admin)).await;
+    assert_eq!(
+        (status, json.as_array().unwrap().len()),
+        (StatusCode::OK, 2)
+    );
+    let (_, json) = call(
+        &svc,
+        Method::GET,
+        "/api/admin/orders?status=cancelled",
+        None,
+        Some(&admin),
+    )
+    .await;
+    let ids: Vec<_> = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, vec![id.to_string()]);
+    let (status, json) = call(
+        &svc,
+        Method::GET,
+        "/api/admin/orders?status=lost",
+        None,
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(json["error"]
+        .as_str()
+        .unwrap()
+        .contains("one of: new, validating"));
+    let (status, _) = call(
+        &svc,
+        Method::GET,
+        "/api/admin/orders?limit=0",
+        None,
+        Some(&admin),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let (status, json) = call(&svc, Method::GET, "/api/admin/orders", None, Some(&alice())).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(json["error"], "admin role required");
+}
+
+#[tokio::test]
+async fn expired_or_forged_tokens_are_401() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let forged = shared::auth::Tokens::new(
+        b"not-the-real-key-not-the-real-key!",
+        "serverless-store",
+        "serverless-store-api",
+    )
+    .unwrap()
+    .issue(
+        &shared::domain::User {
+            id: "alice".into(),
+            email: "a@example.com".into(),
+            name: "A".into(),
+            role: Role::Admin,
+            password_hash: String::new(),
+            created_at: chrono::Utc::now(),
+        },
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let (status, json) = call(&svc, Method::GET, "/api/orders", None, Some(&forged)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(json["error"], "missing or invalid token");
+}

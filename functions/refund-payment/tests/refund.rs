@@ -1,0 +1,64 @@
+use lambda_runtime::{Context, LambdaEvent};
+use refund_payment::RefundPayment;
+use shared::adapters::memory::MemoryWorld;
+use shared::adapters::payment_sim::SimulatedGateway;
+use shared::domain::Money;
+use shared::ports::{ChargeRequest, PaymentGateway, PaymentState};
+use shared::step::{handle, StepInput};
+use std::sync::Arc;
+
+fn event(order_id: &str) -> LambdaEvent<StepInput> {
+    LambdaEvent::new(
+        StepInput {
+            order_id: order_id.into(),
+            correlation_id: None,
+        },
+        Context::default(),
+    )
+}
+
+#[tokio::test]
+async fn refunds_a_capture_once() {
+    let world = MemoryWorld::default();
+    let gateway = Arc::new(SimulatedGateway::new(
+        world.payments.clone(),
+        world.ids.clone(),
+        0,
+    ));
+    let request = ChargeRequest {
+        idempotency_key: "o1".into(),
+        amount: Money::from_cents(500),
+        payment_token: "tok_visa".into(),
+    };
+    gateway.charge(&request).await.unwrap();
+    let step = RefundPayment { gateway };
+
+    let first = handle(&step, event("o1")).await.unwrap();
+    assert!(first.refunded);
+    let refund_id = first.refund_id.clone().unwrap();
+    let second = handle(&step, event("o1")).await.unwrap();
+    assert_eq!(
+        second.refund_id,
+        Some(refund_id),
+        "a second refund is the first one"
+    );
+    let record = world.payments.record("o1").unwrap();
+    assert_eq!(record.state, PaymentState::Refunded);
+    assert_eq!(record.refund.unwrap().amount, Money::from_cents(500));
+}
+
+#[tokio::test]
+async fn nothing_charged_means_nothing_refunded() {
+    let world = MemoryWorld::default();
+    let step = RefundPayment {
+        gateway: Arc::new(SimulatedGateway::new(
+            world.payments.clone(),
+            world.ids.clone(),
+            0,
+        )),
+    };
+    let out = handle(&step, event("never-charged")).await.unwrap();
+    assert!(!out.refunded);
+    assert_eq!(out.refund_id, None);
+    assert_eq!(world.payments.record("never-charged"), None);
+}
