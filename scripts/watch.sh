@@ -3,7 +3,7 @@
 # `cargo lambda watch`, hot-reloading on change, against AWS APIs at
 # $AWS_ENDPOINT_URL (LocalStack by default).
 #
-#   scripts/watch.sh                # http://127.0.0.1:9000/lambda-url/<function>/api/...
+#   scripts/watch.sh     # then: curl http://127.0.0.1:9000/api/products
 #
 # Table names, bus and state machine come from the environment; the
 # defaults match the stack that `localstack/` deploys.
@@ -17,20 +17,25 @@ if [[ ! -x "$venv/bin/cargo-lambda" ]] || ! "$venv/bin/cargo-lambda" --version |
   "$venv/bin/pip" install --quiet "cargo-lambda==$CARGO_LAMBDA_VERSION"
 fi
 
-export AWS_ENDPOINT_URL="${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}"
-export AWS_REGION="${AWS_REGION:-us-east-1}"
-export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}"
-export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
-# Local only: the deployed functions read the key from Secrets Manager.
-export JWT_SECRET="${JWT_SECRET:-local-development-signing-key-change-me}"
+env_file=.cache/watch.env
 stack="${STACK_NAME:-serverless-store}"
-export ORDERS_TABLE="${ORDERS_TABLE:-$stack-orders}"
-export PRODUCTS_TABLE="${PRODUCTS_TABLE:-$stack-products}"
-export USERS_TABLE="${USERS_TABLE:-$stack-users}"
-export IDEMPOTENCY_TABLE="${IDEMPOTENCY_TABLE:-$stack-idempotency}"
-export RESERVATIONS_TABLE="${RESERVATIONS_TABLE:-$stack-reservations}"
-export EVENT_BUS_NAME="${EVENT_BUS_NAME:-$stack-orders}"
-export STATE_MACHINE_ARN="${STATE_MACHINE_ARN:-arn:aws:states:$AWS_REGION:000000000000:stateMachine:$stack-order-processing}"
+region="${AWS_REGION:-us-east-1}"
+cat > "$env_file" <<ENV
+AWS_ENDPOINT_URL=${AWS_ENDPOINT_URL:-http://127.0.0.1:4566}
+AWS_REGION=$region
+AWS_ACCESS_KEY_ID=${AWS_ACCESS_KEY_ID:-test}
+AWS_SECRET_ACCESS_KEY=${AWS_SECRET_ACCESS_KEY:-test}
+# Local only: deployed functions read the key from Secrets Manager (JWT_SECRET_ARN).
+JWT_SECRET=${JWT_SECRET:-local-development-signing-key-change-me}
+ORDERS_TABLE=${ORDERS_TABLE:-$stack-orders}
+PRODUCTS_TABLE=${PRODUCTS_TABLE:-$stack-products}
+USERS_TABLE=${USERS_TABLE:-$stack-users}
+IDEMPOTENCY_TABLE=${IDEMPOTENCY_TABLE:-$stack-idempotency}
+RESERVATIONS_TABLE=${RESERVATIONS_TABLE:-$stack-reservations}
+EVENT_BUS_NAME=${EVENT_BUS_NAME:-$stack-orders}
+STATE_MACHINE_ARN=${STATE_MACHINE_ARN:-arn:aws:states:$region:000000000000:stateMachine:$stack-order-processing}
+ADMIN_EMAILS=${ADMIN_EMAILS:-admin@example.com}
+ENV
 
-exec "$venv/bin/cargo-lambda" lambda watch --invoke-address 127.0.0.1 --invoke-port 9000 \
-  --env-vars "AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL,AWS_REGION=$AWS_REGION,AWS_ACCESS_KEY_ID=$AWS_ACCESS_KEY_ID,AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY,JWT_SECRET=$JWT_SECRET,ORDERS_TABLE=$ORDERS_TABLE,PRODUCTS_TABLE=$PRODUCTS_TABLE,USERS_TABLE=$USERS_TABLE,IDEMPOTENCY_TABLE=$IDEMPOTENCY_TABLE,RESERVATIONS_TABLE=$RESERVATIONS_TABLE,EVENT_BUS_NAME=$EVENT_BUS_NAME,STATE_MACHINE_ARN=$STATE_MACHINE_ARN"
+# Routes: [workspace.metadata.lambda.watch.router] in Cargo.toml.
+exec "$venv/bin/cargo-lambda" lambda watch --invoke-address 127.0.0.1 --invoke-port "${PORT:-9000}" --env-file "$env_file"

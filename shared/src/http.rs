@@ -180,6 +180,24 @@ pub fn correlation_id(request: &Request) -> String {
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
 }
 
+/// Runs a route handler inside a span carrying the correlation id (every
+/// log line of the request gets it), then finishes the response.
+pub async fn respond<F, Fut>(request: &Request, allowed_origin: &str, route: F) -> Response<Body>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ApiResult>,
+{
+    use tracing::Instrument;
+    let correlation_id = correlation_id(request);
+    let span = tracing::info_span!(
+        "request",
+        correlationId = %correlation_id,
+        orderId = tracing::field::Empty,
+    );
+    let result = route(correlation_id).instrument(span).await;
+    finish(request, allowed_origin, result)
+}
+
 /// Adds the CORS headers the storefront's origin needs, and answers
 /// preflight requests, around any handler outcome.
 pub fn finish(request: &Request, allowed_origin: &str, result: ApiResult) -> Response<Body> {

@@ -57,6 +57,55 @@ pub fn count(name: &str, dimensions: &[(&str, &str)]) {
     println!("{}", emf_record(name, 1.0, "Count", dimensions, now));
 }
 
+/// Captures this thread's log lines, in the production JSON format, for
+/// tests that check what is (and is not) logged.
+pub mod capture {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    #[derive(Clone, Default)]
+    pub struct Logs(Arc<Mutex<Vec<u8>>>);
+
+    impl Logs {
+        pub fn text(&self) -> String {
+            String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+        }
+    }
+
+    impl Write for Logs {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+        type Writer = Logs;
+        fn make_writer(&'a self) -> Logs {
+            self.clone()
+        }
+    }
+
+    /// Starts capturing every level on this thread until the guard drops.
+    pub fn start() -> (Logs, tracing::subscriber::DefaultGuard) {
+        let logs = Logs::default();
+        let subscriber = tracing_subscriber::fmt()
+            .json()
+            .with_span_list(true)
+            .flatten_event(true)
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(logs.clone())
+            .finish();
+        (logs, tracing::subscriber::set_default(subscriber))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

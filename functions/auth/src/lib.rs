@@ -104,8 +104,7 @@ impl AuthService {
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
-        let result = self.route(&request).await;
-        http::finish(&request, &self.allowed_origin, result)
+        http::respond(&request, &self.allowed_origin, |_| self.route(&request)).await
     }
 
     async fn route(&self, request: &Request) -> ApiResult {

@@ -140,8 +140,7 @@ impl CatalogService {
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
-        let result = self.route(&request).await;
-        http::finish(&request, &self.allowed_origin, result)
+        http::respond(&request, &self.allowed_origin, |_| self.route(&request)).await
     }
 
     async fn route(&self, request: &Request) -> ApiResult {

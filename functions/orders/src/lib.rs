@@ -19,7 +19,6 @@ use shared::http::{self, ApiError, ApiResult};
 use shared::ports::*;
 use shared::telemetry;
 use std::sync::Arc;
-use tracing::Instrument;
 pub use view::OrderView;
 
 pub const MAX_LINES: usize = 50;
@@ -196,10 +195,11 @@ impl OrdersService {
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
-        let correlation_id = http::correlation_id(&request);
-        let span = tracing::info_span!("request", correlationId = %correlation_id, orderId = tracing::field::Empty);
-        let result = self.route(&request, &correlation_id).instrument(span).await;
-        http::finish(&request, &self.allowed_origin, result)
+        let request = &request;
+        http::respond(request, &self.allowed_origin, |correlation_id| async move {
+            self.route(request, &correlation_id).await
+        })
+        .await
     }
 
     async fn route(&self, request: &Request, correlation_id: &str) -> ApiResult {
