@@ -1,0 +1,612 @@
+// Structural and behavioural tests of order-processing.asl.json.
+// Run: node --test statemachine/test/   (scripts/check-infra.sh does).
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import YAML from 'yaml';
+import { runExecution, splitArgs } from './simulator.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const ASL_PATH = process.env.ASL_PATH ?? join(here, '..', 'order-processing.asl.json');
+const TEMPLATE_PATH = process.env.TEMPLATE_PATH ?? join(here, '..', '..', 'infra', 'template.yaml');
+const RAW = readFileSync(ASL_PATH, 'utf8');
+const ASL = JSON.parse(RAW);
+// What the template substitutes and the simulator cannot leave as a placeholder.
+const SIMULATION = JSON.parse(RAW.replaceAll('${DeliveryTimeoutSeconds}', '604800'));
+
+const ALL_STATUSES = ['new', 'validating', 'validated', 'paying', 'paid', 'payment_failed', 'shipping', 'shipped', 'ship_failed', 'delivered', 'cancelled', 'failed'];
+const SET_BY_API = ['new', 'cancelled'];
+// statemachine/CONTRACT.md, "Legal transitions".
+const LEGAL = {
+  new: ['validating', 'cancelled', 'failed'],
+  validating: ['validated', 'failed', 'cancelled'],
+  validated: ['paying', 'cancelled'],
+  paying: ['paid', 'payment_failed', 'failed'],
+  payment_failed: ['paying', 'failed'],
+  paid: ['shipping', 'failed'],
+  shipping: ['shipped', 'ship_failed', 'failed'],
+  ship_failed: ['shipping', 'failed'],
+  shipped: ['delivered'],
+  delivered: [],
+  cancelled: [],
+  failed: [],
+};
+const TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Transient'];
+const FORWARD_FUNCTIONS = ['${ReserveInventoryFunctionArn}', '${ChargePaymentFunctionArn}', '${CreateShipmentFunctionArn}', '${AwaitDeliveryFunctionArn}'];
+const COMPENSATION_FUNCTIONS = ['${ReleaseInventoryFunctionArn}', '${RefundPaymentFunctionArn}'];
+const MACHINE_EVENTS = ['order.validated', 'order.paid', 'order.shipped', 'order.delivered', 'order.failed', 'order.payment_refunded', 'order.inventory_released', 'order.needs_attention'];
+const DETAIL_KEYS = ['correlationId', 'eventId', 'occurredAt', 'orderId', 'status', 'userId', 'version'];
+
+const states = Object.entries(ASL.States);
+const tasks = states.filter(([, s]) => s.Type === 'Task');
+const isLambda = (s) => typeof s.Resource === 'string' && s.Resource.startsWith('arn:aws:states:::lambda:invoke');
+const fnOf = (s) => s.Parameters?.FunctionName;
+const forwardTasks = tasks.filter(([, s]) => isLambda(s) && FORWARD_FUNCTIONS.includes(fnOf(s)));
+const compensationTasks = tasks.filter(([, s]) => isLambda(s) && COMPENSATION_FUNCTIONS.includes(fnOf(s)));
+const updates = tasks.filter(([, s]) => s.Resource === 'arn:aws:states:::dynamodb:updateItem');
+const publishes = tasks.filter(([, s]) => s.Resource === 'arn:aws:states:::events:putEvents');
+
+function successors(state) {
+  const out = [];
+  if (state.Next) out.push(state.Next);
+  if (state.Default) out.push(state.Default);
+  for (const c of state.Choices ?? []) out.push(c.Next);
+  for (const c of state.Catch ?? []) out.push(c.Next);
+  return out;
+}
+const isTerminal = (s) => s.Type === 'Succeed' || s.Type === 'Fail' || s.End === true;
+
+function walkStrings(value, visit, path = '$') {
+  if (typeof value === 'string') visit(value, path);
+  else if (Array.isArray(value)) value.forEach((v, i) => walkStrings(v, visit, `${path}[${i}]`));
+  else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      visit(k, `${path}.${k} (key)`);
+      walkStrings(v, visit, `${path}.${k}`);
+    }
+  }
+}
+
+describe('query language', () => {
+  test('JSONPath only: no QueryLanguage JSONata, no {% %} expressions, no JSONata-only fields', () => {
+    walkStrings(ASL, (s, path) => {
+      assert.ok(!s.includes('{%') && !s.includes('%}'), `JSONata expression at ${path}`);
+    });
+    assert.notEqual(ASL.QueryLanguage, 'JSONata');
+    for (const [name, s] of states) {
+      assert.notEqual(s.QueryLanguage, 'JSONata', `${name} uses JSONata`);
+      for (const field of ['Arguments', 'Output', 'Assign']) assert.ok(!(field in s), `${name} has the JSONata/variables field ${field}`);
+    }
+  });
+});
+
+// Every "key.$" value is a path or a well-formed call of an intrinsic function
+// (asl-validator checks neither the calls nor their arguments).
+const INTRINSICS = { 'States.Format': [1, Infinity], 'States.UUID': [0, 0], 'States.MathAdd': [2, 2], 'States.StringToJson': [1, 1] };
+function checkIntrinsic(expr, where) {
+  const m = /^(States\.[A-Za-z]+)\((.*)\)$/s.exec(expr);
+  assert.ok(m, `${where}: not a call: ${expr}`);
+  assert.ok(m[1] in INTRINSICS, `${where}: unknown or unexpected intrinsic ${m[1]}`);
+  const args = splitArgs(m[2]);
+  const [min, max] = INTRINSICS[m[1]];
+  assert.ok(args.length >= min && args.length <= max, `${where}: ${m[1]} takes ${min}..${max} arguments, got ${args.length}`);
+  args.forEach((a, i) => {
+    if (a.startsWith("'")) {
+      // the template of States.Format may hold {} placeholders
+      const literal = m[1] === 'States.Format' && i === 0 ? a.replaceAll('{}', '') : a;
+      assert.match(literal, /^'(?:[^'{}\\]|\\['{}\\])*'$/s, `${where}: bad string literal ${a} (escape ' { } \\)`);
+    } else if (a.startsWith('States.')) checkIntrinsic(a, where);
+    else if (a.startsWith('$')) assert.match(a, /^\$\$?(\.[A-Za-z_][A-Za-z0-9_]*)+$/, `${where}: bad path ${a}`);
+    else assert.match(a, /^-?\d+$/, `${where}: bad argument ${a}`);
+  });
+  if (m[1] === 'States.Format') {
+    const template = args[0].slice(1, -1);
+    const holes = template.split('{}').length - 1;
+    assert.equal(holes, args.length - 1, `${where}: States.Format has ${holes} {} for ${args.length - 1} arguments`);
+  }
+}
+
+describe('paths and intrinsic functions', () => {
+  test('every "key.$" value is a JSONPath or a well-formed intrinsic call', () => {
+    let count = 0;
+    const visit = (value, where) => {
+      if (Array.isArray(value)) value.forEach((v, i) => visit(v, `${where}[${i}]`));
+      else if (value && typeof value === 'object') {
+        for (const [k, v] of Object.entries(value)) {
+          if (k.endsWith('.$')) {
+            count += 1;
+            assert.equal(typeof v, 'string', `${where}.${k}`);
+            if (v.startsWith('States.')) checkIntrinsic(v, `${where}.${k}`);
+            else assert.match(v, /^\$\$?(\.[A-Za-z_][A-Za-z0-9_]*)*$/, `${where}.${k}: not a plain path: ${v}`);
+          } else visit(v, `${where}.${k}`);
+        }
+      }
+    };
+    // the substituted definition is what runs
+    visit(SIMULATION.States, 'States');
+    assert.ok(count > 50);
+  });
+});
+
+describe('graph', () => {
+  test('every transition names an existing state and every state is reachable', () => {
+    assert.ok(ASL.States[ASL.StartAt], 'StartAt names a state');
+    const seen = new Set([ASL.StartAt]);
+    const queue = [ASL.StartAt];
+    while (queue.length) {
+      const name = queue.shift();
+      for (const next of successors(ASL.States[name])) {
+        assert.ok(ASL.States[next], `${name} -> ${next}: no such state`);
+        if (!seen.has(next)) { seen.add(next); queue.push(next); }
+      }
+    }
+    const unreachable = states.map(([n]) => n).filter((n) => !seen.has(n));
+    assert.deepEqual(unreachable, [], 'unreachable states');
+  });
+
+  test('every non-terminal state has a way on, every terminal state none', () => {
+    for (const [name, s] of states) {
+      if (s.Type === 'Succeed' || s.Type === 'Fail') continue;
+      if (s.Type === 'Choice') assert.ok(s.Default, `${name}: a Choice needs a Default`);
+      else assert.ok(Boolean(s.Next) !== Boolean(s.End), `${name}: exactly one of Next / End`);
+    }
+  });
+});
+
+describe('forward tasks', () => {
+  test('reserve, charge, create-shipment and await-delivery are all invoked', () => {
+    const invoked = new Set(forwardTasks.map(([, s]) => fnOf(s)));
+    assert.deepEqual([...invoked].sort(), [...FORWARD_FUNCTIONS].sort());
+  });
+
+  for (const [name, s] of forwardTasks) {
+    test(`${name} retries exactly the transient errors, with backoff and full jitter`, () => {
+      assert.ok(Array.isArray(s.Retry) && s.Retry.length > 0, 'has Retry');
+      const retried = s.Retry.flatMap((r) => r.ErrorEquals);
+      assert.deepEqual([...retried].sort(), [...TRANSIENT].sort(), 'retries exactly the transient errors, nothing else');
+      for (const r of s.Retry) {
+        assert.equal(r.JitterStrategy, 'FULL');
+        assert.ok(typeof r.BackoffRate === 'number' && r.BackoffRate > 1, 'BackoffRate > 1');
+        assert.ok(Number.isInteger(r.MaxDelaySeconds) && r.MaxDelaySeconds > 0, 'MaxDelaySeconds');
+        assert.ok(Number.isInteger(r.IntervalSeconds) && r.IntervalSeconds > 0, 'IntervalSeconds');
+        assert.ok(Number.isInteger(r.MaxAttempts) && r.MaxAttempts > 0, 'MaxAttempts');
+      }
+    });
+    test(`${name} has a Catch that ends in States.ALL and passes the order id on`, () => {
+      assert.ok(Array.isArray(s.Catch) && s.Catch.length > 0, 'has Catch');
+      assert.deepEqual(s.Catch.at(-1).ErrorEquals, ['States.ALL'], 'the last catcher takes everything else');
+      for (const c of s.Catch) assert.ok(c.ResultPath && c.ResultPath.startsWith('$.'), `${name}: Catch keeps the input (ResultPath)`);
+      assert.equal(s.Parameters.Payload['orderId.$'], '$.orderId');
+      assert.equal(s.Parameters.Payload['correlationId.$'], '$.correlationId');
+      assert.notEqual(s.ResultPath, undefined, 'ResultPath set so the input (order id) survives');
+      assert.notEqual(s.ResultPath, '$', 'ResultPath must not replace the input');
+    });
+  }
+
+  test('await-delivery waits for the task token with a timeout and no heartbeat', () => {
+    const [[, s]] = forwardTasks.filter(([, t]) => fnOf(t) === '${AwaitDeliveryFunctionArn}');
+    assert.equal(s.Resource, 'arn:aws:states:::lambda:invoke.waitForTaskToken');
+    assert.equal(s.Parameters.Payload['taskToken.$'], '$$.Task.Token');
+    assert.equal(s.Parameters.Payload['trackingNumber.$'], '$.shipment.trackingNumber');
+    assert.ok(s.TimeoutSeconds || s.TimeoutSecondsPath, 'has a timeout');
+    assert.ok(!('HeartbeatSeconds' in s) && !('HeartbeatSecondsPath' in s), 'no heartbeat');
+    assert.ok(s.Catch.some((c) => c.ErrorEquals.includes('States.Timeout')), 'catches States.Timeout');
+  });
+});
+
+describe('compensation', () => {
+  const forwardMax = Math.max(...forwardTasks.flatMap(([, s]) => s.Retry.map((r) => r.MaxAttempts)));
+
+  test('release-inventory and refund-payment are used as compensations', () => {
+    assert.deepEqual([...new Set(compensationTasks.map(([, s]) => fnOf(s)))].sort(), [...COMPENSATION_FUNCTIONS].sort());
+  });
+
+  for (const [name, s] of compensationTasks) {
+    test(`${name} retries harder than any forward task, on every error`, () => {
+      assert.ok(Array.isArray(s.Retry) && s.Retry.length > 0, 'has Retry');
+      const all = s.Retry.find((r) => r.ErrorEquals.includes('States.ALL'));
+      assert.ok(all, 'retries States.ALL (compensations are idempotent)');
+      for (const r of s.Retry) {
+        assert.ok(r.MaxAttempts > forwardMax, `MaxAttempts ${r.MaxAttempts} > forward ${forwardMax}`);
+        assert.equal(r.JitterStrategy, 'FULL');
+        assert.ok(r.BackoffRate > 1 && r.MaxDelaySeconds > 0);
+      }
+      assert.ok(s.Catch?.some((c) => c.ErrorEquals.includes('States.ALL')), 'a compensation that still fails is caught');
+    });
+  }
+
+  test('every path from a compensation reaches Succeed/Fail/End without looping or going forward again', () => {
+    for (const [start] of compensationTasks) {
+      // depth-first search with colours: a grey node seen again is a cycle
+      const colour = new Map();
+      const visit = (name, path) => {
+        const s = ASL.States[name];
+        assert.ok(s, `${path.join(' -> ')} -> ${name}: no such state`);
+        if (colour.get(name) === 'grey') assert.fail(`cycle after compensation: ${[...path, name].join(' -> ')}`);
+        if (colour.get(name) === 'black') return;
+        colour.set(name, 'grey');
+        assert.ok(!(isLambda(s) && FORWARD_FUNCTIONS.includes(fnOf(s))), `compensation ${start} leads back to forward task ${name}`);
+        const next = successors(s);
+        if (next.length === 0) assert.ok(isTerminal(s), `${[...path, name].join(' -> ')} stops at a non-terminal state`);
+        if (s.Type !== 'Choice' && !isTerminal(s)) assert.ok(s.Next, `${name} has no Next`);
+        for (const n of next) visit(n, [...path, name]);
+        colour.set(name, 'black');
+      };
+      visit(start, []);
+    }
+  });
+});
+
+describe('order status updates', () => {
+  const statusOf = ([, s]) => {
+    const v = s.Parameters.ExpressionAttributeValues ?? {};
+    return { from: v[':expected']?.S, to: v[':to']?.S };
+  };
+  const changesStatus = ([, s]) => /SET #status = :to\b/.test(s.Parameters.UpdateExpression);
+
+  test('every DynamoDB update has a ConditionExpression on #status = status', () => {
+    assert.ok(updates.length > 0);
+    for (const [name, s] of updates) {
+      assert.match(s.Parameters.ConditionExpression ?? '', /#status\b/, `${name}: ConditionExpression on #status`);
+      assert.equal(s.Parameters.ExpressionAttributeNames?.['#status'], 'status', `${name}: #status means status`);
+      assert.equal(s.Parameters.TableName, '${OrdersTableName}', `${name}: the orders table`);
+      assert.deepEqual(s.Parameters.Key, { id: { 'S.$': '$.orderId' } }, `${name}: keyed by the order id`);
+      assert.ok(s.Retry?.length > 0, `${name}: retries throttling`);
+      for (const r of s.Retry) assert.ok(!r.ErrorEquals.some((e) => e.includes('ConditionalCheckFailed') || e === 'States.ALL' || e === 'States.TaskFailed'), `${name}: never retries a failed condition`);
+    }
+  });
+
+  test('status changes follow CONTRACT.md exactly and only take legal transitions', () => {
+    for (const entry of updates.filter(changesStatus)) {
+      const [name, s] = entry;
+      const p = s.Parameters;
+      const { from, to } = statusOf(entry);
+      assert.equal(p.ConditionExpression, '#status = :expected', `${name}`);
+      assert.ok(p.UpdateExpression.startsWith('SET #status = :to, updatedAt = :now, timeline = list_append(timeline, :entry)'), `${name}: ${p.UpdateExpression}`);
+      assert.ok(ALL_STATUSES.includes(from) && ALL_STATUSES.includes(to), `${name}: ${from} -> ${to}`);
+      assert.ok(LEGAL[from].includes(to), `${name}: ${from} -> ${to} is not a legal transition`);
+      assert.deepEqual(p.ExpressionAttributeValues[':now'], { 'S.$': '$$.State.EnteredTime' }, `${name}: :now`);
+      const entryValue = p.ExpressionAttributeValues[':entry'];
+      assert.equal(entryValue.L.length, 1, `${name}: one timeline entry`);
+      const m = entryValue.L[0].M;
+      assert.deepEqual(Object.keys(m).sort(), ['at', 'reason', 'status'], `${name}: entry {status, at, reason}`);
+      assert.deepEqual(m.status, { S: to }, `${name}: the entry names the new status`);
+      assert.deepEqual(m.at, { 'S.$': '$$.State.EnteredTime' }, `${name}: entry at`);
+      assert.ok(m.reason.S || m.reason['S.$'], `${name}: a reason`);
+    }
+  });
+
+  test('the machine sets the 10 statuses the API does not', () => {
+    const set = new Set(updates.filter(changesStatus).map((e) => statusOf(e).to));
+    const expected = ALL_STATUSES.filter((s) => !SET_BY_API.includes(s));
+    assert.deepEqual([...set].sort(), [...expected].sort());
+    for (const s of SET_BY_API) assert.ok(!set.has(s), `the machine must not set ${s}`);
+  });
+
+  test('paid stores the payment and shipped stores the shipment in the same write', () => {
+    const to = (status) => updates.filter(changesStatus).filter((e) => statusOf(e).to === status);
+    for (const [name, s] of to('paid')) assert.ok(s.Parameters.ExpressionAttributeValues[':payment']?.M?.transactionId && s.Parameters.ExpressionAttributeValues[':payment'].M.last4, name);
+    for (const [name, s] of to('shipped')) {
+      const m = s.Parameters.ExpressionAttributeValues[':shipment']?.M;
+      assert.ok(m?.carrier && m.trackingNumber && m.estimatedDelivery, name);
+    }
+  });
+});
+
+describe('events', () => {
+  test('every lifecycle event of the machine is published with the contract detail and no personal data', () => {
+    const published = new Set();
+    for (const [name, s] of publishes) {
+      for (const e of s.Parameters.Entries) {
+        assert.equal(e.Source, 'store.order-pipeline', name);
+        assert.equal(e.EventBusName, '${EventBusName}', name);
+        assert.ok(MACHINE_EVENTS.includes(e.DetailType), `${name}: ${e.DetailType}`);
+        published.add(e.DetailType);
+        const keys = Object.keys(e.Detail).map((k) => k.replace(/\.\$$/, '')).sort();
+        assert.deepEqual(keys, DETAIL_KEYS, `${name}: detail keys`);
+        assert.equal(e.Detail.version, 1);
+        assert.equal(e.Detail['occurredAt.$'], '$$.State.EnteredTime');
+        assert.equal(e.Detail['orderId.$'], '$.orderId');
+        assert.equal(e.Detail['correlationId.$'], '$.correlationId');
+      }
+      assert.ok(s.Retry?.length > 0, `${name}: retries`);
+      assert.equal(s.ResultPath, null, `${name}: keeps its input`);
+    }
+    assert.deepEqual([...published].sort(), [...MACHINE_EVENTS].sort());
+  });
+});
+
+describe('template', () => {
+  test('every ${placeholder} of the definition is substituted by infra/template.yaml, and nothing more', () => {
+    const used = new Set([...RAW.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
+    const doc = YAML.parse(readFileSync(TEMPLATE_PATH, 'utf8'), { logLevel: 'silent', customTags: cfnTags() });
+    const machines = Object.values(doc.Resources).filter((r) => r.Type === 'AWS::Serverless::StateMachine');
+    assert.equal(machines.length, 1);
+    const provided = new Set(Object.keys(machines[0].Properties.DefinitionSubstitutions));
+    assert.deepEqual([...used].sort(), [...provided].sort());
+    assert.equal(machines[0].Properties.Type, 'STANDARD');
+    assert.equal(machines[0].Properties.DefinitionUri, '../statemachine/order-processing.asl.json');
+  });
+});
+
+function cfnTags() {
+  const names = ['Ref', 'Sub', 'GetAtt', 'If', 'Equals', 'Not', 'And', 'Or', 'Join', 'Select', 'Split', 'FindInMap', 'ImportValue', 'Condition', 'GetAZs', 'Base64', 'Cidr'];
+  return names.flatMap((n) => [
+    { tag: `!${n}`, resolve: (v) => ({ [`Fn::${n}`]: v }) },
+    { tag: `!${n}`, collection: 'seq', resolve: (v) => ({ [`Fn::${n}`]: v.toJSON() }) },
+    { tag: `!${n}`, collection: 'map', resolve: (v) => ({ [`Fn::${n}`]: v.toJSON() }) },
+  ]);
+}
+
+// --------------------------------------------------------------- behaviour
+const fn = (name) => `\${${name}Arn}`;
+const always = (error) => () => error;
+const eventTypes = (r) => r.world.events.map((e) => e.DetailType);
+const called = (r, name) => r.world.calls.filter((c) => c.fn === fn(name)).length;
+
+function assertSagaInvariant(r) {
+  const o = r.world.order;
+  if (!o || o.needsAttention) return;
+  if (['failed', 'cancelled'].includes(o.status)) {
+    assert.equal(r.world.stock.reserved, false, 'a failed or cancelled order holds no stock');
+    if (r.world.payment.charged) assert.equal(r.world.payment.refunded, true, 'a failed order is refunded');
+  }
+  for (const e of r.world.events) {
+    assert.ok(e.Detail.eventId && e.Detail.userId === 'user-1' && e.Detail.orderId === 'order-1' && e.Detail.correlationId === 'corr-1', JSON.stringify(e.Detail));
+  }
+  const ids = r.world.events.map((e) => e.Detail.eventId);
+  assert.equal(new Set(ids).size, ids.length, 'event ids are unique');
+}
+
+// Expected state transitions per path; statemachine/README.md quotes them.
+const SCENARIOS = [
+  {
+    name: 'happy path',
+    scenario: {},
+    outcome: 'SUCCEEDED', transitions: 15,
+    statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
+    events: ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'],
+  },
+  {
+    name: 'out of stock',
+    scenario: { outcomes: { [fn('ReserveInventoryFunction')]: ['OutOfStock'] } },
+    outcome: 'SUCCEEDED', transitions: 4,
+    statuses: ['validating', 'failed'],
+    events: ['order.failed'],
+    check: (r) => assert.equal(called(r, 'ReleaseInventoryFunction'), 0, 'nothing reserved, nothing released'),
+  },
+  {
+    name: 'payment declined 3 times',
+    scenario: { outcomes: { [fn('ChargePaymentFunction')]: always('PaymentDeclined') } },
+    outcome: 'SUCCEEDED', transitions: 21,
+    statuses: ['validating', 'validated', 'paying', 'payment_failed', 'paying', 'payment_failed', 'paying', 'payment_failed', 'failed'],
+    events: ['order.validated', 'order.inventory_released', 'order.failed'],
+    check: (r) => {
+      assert.equal(called(r, 'ChargePaymentFunction'), 3);
+      assert.equal(called(r, 'RefundPaymentFunction'), 0);
+      assert.match(r.world.order.failureReason, /PaymentDeclined/);
+    },
+  },
+  {
+    name: 'payment declined twice, then approved',
+    scenario: { outcomes: { [fn('ChargePaymentFunction')]: ['PaymentDeclined', 'PaymentDeclined'] } },
+    outcome: 'SUCCEEDED', transitions: 25,
+    statuses: ['validating', 'validated', 'paying', 'payment_failed', 'paying', 'payment_failed', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
+    events: ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'],
+  },
+  {
+    name: 'transient payment error retried once (tok_processingError)',
+    scenario: { outcomes: { [fn('ChargePaymentFunction')]: ['Transient'] } },
+    outcome: 'SUCCEEDED', transitions: 16,
+    statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
+    events: ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'],
+  },
+  {
+    name: 'transient payment errors exhaust the retries',
+    scenario: { outcomes: { [fn('ChargePaymentFunction')]: always('Lambda.ServiceException') } },
+    outcome: 'SUCCEEDED', transitions: 14,
+    statuses: ['validating', 'validated', 'paying', 'payment_failed', 'failed'],
+    events: ['order.validated', 'order.inventory_released', 'order.failed'],
+    check: (r) => assert.equal(called(r, 'ChargePaymentFunction'), 4, '1 call + 3 retries'),
+  },
+  {
+    name: 'shipping failed 3 times',
+    scenario: { outcomes: { [fn('CreateShipmentFunction')]: always('ShippingFailed') } },
+    outcome: 'SUCCEEDED', transitions: 26,
+    statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'ship_failed', 'shipping', 'ship_failed', 'shipping', 'ship_failed', 'failed'],
+    events: ['order.validated', 'order.paid', 'order.payment_refunded', 'order.inventory_released', 'order.failed'],
+    check: (r) => {
+      assert.equal(called(r, 'CreateShipmentFunction'), 3);
+      assert.equal(called(r, 'RefundPaymentFunction'), 1);
+      assert.equal(called(r, 'ReleaseInventoryFunction'), 1);
+    },
+  },
+  {
+    name: 'reservation keeps failing transiently',
+    scenario: { outcomes: { [fn('ReserveInventoryFunction')]: always('Transient') } },
+    outcome: 'SUCCEEDED', transitions: 9,
+    statuses: ['validating', 'failed'],
+    events: ['order.failed'],
+    check: (r) => assert.equal(called(r, 'ReleaseInventoryFunction'), 1, 'released just in case'),
+  },
+  {
+    name: 'reservation written but its answer lost (transient errors to the end)',
+    scenario: { outcomes: { [fn('ReserveInventoryFunction')]: (i, world) => { world.stock.reserved = true; return 'Lambda.ServiceException'; } } },
+    outcome: 'SUCCEEDED', transitions: 9,
+    statuses: ['validating', 'failed'],
+    events: ['order.inventory_released', 'order.failed'],
+  },
+  {
+    name: 'release fails after the reservation failed',
+    scenario: { outcomes: { [fn('ReserveInventoryFunction')]: always('OrderNotFound'), [fn('ReleaseInventoryFunction')]: always('Transient') } },
+    outcome: 'FAILED', transitions: 14,
+    statuses: ['validating', 'failed'],
+    events: ['order.needs_attention'],
+    check: (r) => assert.equal(r.world.order.needsAttention, true),
+  },
+  {
+    name: 'out of stock while the customer cancels',
+    scenario: {
+      outcomes: { [fn('ReserveInventoryFunction')]: ['OutOfStock'] },
+      beforeState: { MarkFailedOutOfStock: (w) => { w.order.status = 'cancelled'; } },
+    },
+    outcome: 'SUCCEEDED', transitions: 8,
+    statuses: ['validating'],
+    events: [],
+  },
+  {
+    name: 'cancelled before the machine started',
+    scenario: { order: { status: 'cancelled' } },
+    outcome: 'SUCCEEDED', transitions: 6,
+    statuses: [],
+    events: [],
+    check: (r) => {
+      assert.equal(r.world.order.status, 'cancelled');
+      assert.equal(r.world.stock.tombstone, true, 'the release leaves a tombstone');
+    },
+  },
+  {
+    name: 'cancelled while validating (during the reservation)',
+    scenario: { beforeState: { MarkValidated: (w) => { if (w.order.status === 'validating') w.order.status = 'cancelled'; } } },
+    outcome: 'SUCCEEDED', transitions: 8,
+    statuses: ['validating'],
+    events: ['order.inventory_released'],
+    check: (r) => assert.equal(r.world.events[0].Detail.status, 'cancelled'),
+  },
+  {
+    name: 'cancelled while validated',
+    scenario: { beforeState: { MarkPaying: (w) => { if (w.order.status === 'validated') w.order.status = 'cancelled'; } } },
+    outcome: 'SUCCEEDED', transitions: 10,
+    statuses: ['validating', 'validated'],
+    events: ['order.validated', 'order.inventory_released'],
+    check: (r) => {
+      assert.equal(r.world.order.status, 'cancelled', 'the machine does not touch the status again');
+      assert.equal(called(r, 'ChargePaymentFunction'), 0);
+    },
+  },
+  {
+    name: 'compensation fails: release keeps failing after the payment gave up',
+    scenario: {
+      outcomes: {
+        [fn('ChargePaymentFunction')]: always('PaymentDeclined'),
+        [fn('ReleaseInventoryFunction')]: always('Transient'),
+      },
+    },
+    outcome: 'FAILED', transitions: 30,
+    statuses: ['validating', 'validated', 'paying', 'payment_failed', 'paying', 'payment_failed', 'paying', 'payment_failed', 'failed'],
+    events: ['order.validated', 'order.needs_attention'],
+    check: (r) => {
+      assert.equal(r.error, 'OrderNeedsAttention');
+      assert.equal(r.world.order.needsAttention, true);
+      assert.match(r.world.order.failureReason, /release-inventory failed/);
+      assert.equal(called(r, 'ReleaseInventoryFunction'), 9, '1 call + 8 retries');
+      assert.equal(r.world.events.at(-1).Detail.status, 'failed');
+    },
+  },
+  {
+    name: 'compensation fails: refund keeps failing after shipping gave up',
+    scenario: {
+      outcomes: {
+        [fn('CreateShipmentFunction')]: always('ShippingFailed'),
+        [fn('RefundPaymentFunction')]: always('Lambda.ServiceException'),
+      },
+    },
+    outcome: 'FAILED', transitions: 34,
+    statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'ship_failed', 'shipping', 'ship_failed', 'shipping', 'ship_failed', 'failed'],
+    events: ['order.validated', 'order.paid', 'order.needs_attention'],
+    check: (r) => assert.equal(r.world.order.needsAttention, true),
+  },
+  {
+    name: 'compensation fails after a cancel: the order stays cancelled, flagged',
+    scenario: {
+      beforeState: { MarkPaying: (w) => { if (w.order.status === 'validated') w.order.status = 'cancelled'; } },
+      outcomes: { [fn('ReleaseInventoryFunction')]: always('Transient') },
+    },
+    outcome: 'FAILED', transitions: 19,
+    statuses: ['validating', 'validated'],
+    events: ['order.validated', 'order.needs_attention'],
+    check: (r) => {
+      assert.equal(r.world.order.status, 'cancelled');
+      assert.equal(r.world.order.needsAttention, true);
+      assert.equal(r.world.events.at(-1).Detail.status, 'cancelled');
+    },
+  },
+  {
+    name: 'delivery not confirmed before the timeout',
+    scenario: { outcomes: { [fn('AwaitDeliveryFunction')]: ['States.Timeout'] } },
+    outcome: 'FAILED', transitions: 16,
+    statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'shipped'],
+    events: ['order.validated', 'order.paid', 'order.shipped', 'order.needs_attention'],
+    check: (r) => {
+      assert.equal(r.world.order.status, 'shipped', 'no invented status');
+      assert.equal(r.world.order.needsAttention, true);
+      assert.match(r.world.order.failureReason, /did not confirm delivery/);
+    },
+  },
+  {
+    name: 'an unexpected status change (not a cancel) goes to needs attention',
+    scenario: { beforeState: { MarkPaid: (w) => { w.order.status = 'shipping'; } } },
+    outcome: 'FAILED', transitions: 10,
+    statuses: ['validating', 'validated', 'paying'],
+    events: ['order.validated', 'order.needs_attention'],
+    check: (r) => {
+      assert.equal(r.world.order.needsAttention, true);
+      assert.match(r.world.order.failureReason, /ConditionalCheckFailed/);
+    },
+  },
+  {
+    name: 'an unexpected failed condition where a cancel is possible, but the order is not cancelled',
+    scenario: { beforeState: { MarkValidated: (w) => { if (w.order.status === 'validating') w.order.status = 'paid'; } } },
+    outcome: 'FAILED', transitions: 8,
+    statuses: ['validating'],
+    events: ['order.needs_attention'],
+  },
+  {
+    name: 'DynamoDB throttling on a status write is retried',
+    scenario: { dynamoErrors: { MarkPaid: ['DynamoDB.ProvisionedThroughputExceededException'] } },
+    outcome: 'SUCCEEDED', transitions: 16,
+    statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
+    events: ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'],
+  },
+  {
+    name: 'the order does not exist',
+    scenario: { order: null },
+    outcome: 'FAILED', transitions: 5,
+    statuses: [],
+    events: [],
+  },
+];
+
+describe('paths (simulated executions)', () => {
+  for (const s of SCENARIOS) {
+    test(`${s.name}: ${s.outcome} in ${s.transitions} state transitions`, () => {
+      const r = runExecution(SIMULATION, s.scenario);
+      const where = `\n  path: ${r.trace.join(' -> ')}`;
+      assert.equal(r.outcome, s.outcome, `outcome ${r.error ?? ''}${where}`);
+      assert.deepEqual(r.world.statuses, s.statuses, `statuses${where}`);
+      assert.deepEqual(eventTypes(r), s.events, `events${where}`);
+      assert.equal(r.transitions, s.transitions, `transitions${where}`);
+      // every status the machine wrote was a legal step from the one before
+      let previous = s.scenario.order?.status ?? 'new';
+      for (const status of r.world.statuses) {
+        assert.ok(LEGAL[previous].includes(status), `${previous} -> ${status}${where}`);
+        previous = status;
+      }
+      if (r.world.order) {
+        const timeline = r.world.order.timeline.slice(1).map((t) => t.status);
+        assert.deepEqual(timeline, s.statuses, 'one timeline entry per status change');
+      }
+      assertSagaInvariant(r);
+      s.check?.(r);
+    });
+  }
+
+  test('the scenarios visit every state', () => {
+    const visited = new Set();
+    for (const s of SCENARIOS) for (const name of runExecution(SIMULATION, s.scenario).trace) visited.add(name.replace(/ \(retry\)$/, ''));
+    const missed = Object.keys(ASL.States).filter((name) => !visited.has(name));
+    assert.deepEqual(missed, [], 'states no scenario reaches');
+  });
+});
