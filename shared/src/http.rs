@@ -119,12 +119,7 @@ pub fn route_segments(request: &Request) -> Vec<String> {
 /// Decodes a JSON body into `T`, turning every problem the client caused into
 /// a 400 that says what is wrong.
 pub fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError> {
-    let bytes: &[u8] = match request.body() {
-        Body::Empty => &[],
-        Body::Text(text) => text.as_bytes(),
-        Body::Binary(bytes) => bytes,
-        _ => &[],
-    };
+    let bytes = body_bytes(request);
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::bad_request(format!(
             "request body too large: {} bytes, the limit is {MAX_BODY_BYTES}",
@@ -136,6 +131,15 @@ pub fn parse_json<T: DeserializeOwned>(request: &Request) -> Result<T, ApiError>
     }
     serde_json::from_slice(bytes)
         .map_err(|e| ApiError::bad_request(format!("invalid JSON body: {e}")))
+}
+
+/// The raw body, as signed by a webhook's sender.
+pub fn body_bytes(request: &Request) -> &[u8] {
+    match request.body() {
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    }
 }
 
 pub fn header_value<'a>(request: &'a Request, name: &str) -> Option<&'a str> {

@@ -9,3 +9,4 @@ pub mod http;
 pub mod ports;
 pub mod step;
 pub mod telemetry;
+pub mod webhook;

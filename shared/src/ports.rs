@@ -309,3 +309,77 @@ pub trait PaymentLedger: Send + Sync {
     /// (unchanged if it was refunded before). `NotFound` if nothing was charged.
     async fn record_refund(&self, order_id: &str, refund: &Refund) -> StoreResult<PaymentRecord>;
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryState {
+    /// The state machine waits on the task token.
+    Awaiting,
+    Delivered,
+    /// The carrier reported it could not deliver.
+    Failed,
+}
+
+/// A shipment whose delivery the state machine is waiting for.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AwaitedDelivery {
+    pub tracking_number: String,
+    pub order_id: String,
+    pub task_token: String,
+    pub state: DeliveryState,
+    pub registered_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+#[async_trait]
+pub trait ShipmentStore: Send + Sync {
+    /// Records (or, on a retry, refreshes) the task token of an awaited
+    /// delivery; `ConditionFailed` once the delivery was completed.
+    async fn register(&self, delivery: &AwaitedDelivery) -> StoreResult<()>;
+    async fn get(&self, tracking_number: &str) -> StoreResult<Option<AwaitedDelivery>>;
+    /// Moves an awaited delivery to `state`; `ConditionFailed` if it was
+    /// completed already (a repeated webhook).
+    async fn complete(
+        &self,
+        tracking_number: &str,
+        state: DeliveryState,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()>;
+    /// Undoes `complete` when the workflow could not be told, so the
+    /// carrier's retry can try again.
+    async fn reopen(&self, tracking_number: &str) -> StoreResult<()>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaskError {
+    /// The task is no longer waiting: timed out, already completed, or the
+    /// token is not one of ours.
+    #[error("the task is no longer waiting: {0}")]
+    Gone(String),
+    #[error("workflow service unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Completes a workflow task that waits on a task token.
+#[async_trait]
+pub trait TaskCompleter: Send + Sync {
+    async fn succeed(&self, task_token: &str, output: &serde_json::Value) -> Result<(), TaskError>;
+    async fn fail(&self, task_token: &str, error: &str, cause: &str) -> Result<(), TaskError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DispatchError {
+    #[error("carrier unavailable: {0}")]
+    Transient(String),
+    #[error("carrier refused the shipment: {0}")]
+    Rejected(String),
+}
+
+/// Hands an awaited delivery to the carrier, which reports back through the
+/// signed webhook.
+#[async_trait]
+pub trait CarrierDispatch: Send + Sync {
+    async fn dispatch(&self, delivery: &AwaitedDelivery) -> Result<(), DispatchError>;
+}

@@ -68,27 +68,36 @@ impl From<StepError> for lambda_runtime::Diagnostic {
     }
 }
 
+impl AsRef<StepInput> for StepInput {
+    fn as_ref(&self) -> &StepInput {
+        self
+    }
+}
+
 /// One task of the state machine: what it does with an order.
 #[async_trait]
 pub trait Step: Send + Sync + 'static {
+    /// `StepInput`, or a larger input that contains it.
+    type Input: serde::de::DeserializeOwned + AsRef<StepInput> + Send + Sync;
     type Output: Serialize + Send;
     /// The function's name, for logs and metrics.
     const NAME: &'static str;
-    async fn run(&self, input: &StepInput) -> Result<Self::Output, StepError>;
+    async fn run(&self, input: &Self::Input) -> Result<Self::Output, StepError>;
 }
 
 /// The public entry point of every step: runs it inside a span that puts the
 /// order and correlation ids on every log line, and counts failures by type.
 pub async fn handle<S: Step>(
     step: &S,
-    event: LambdaEvent<StepInput>,
+    event: LambdaEvent<S::Input>,
 ) -> Result<S::Output, StepError> {
     let input = event.payload;
+    let ids = input.as_ref();
     let span = tracing::info_span!(
         "step",
         step = S::NAME,
-        orderId = %input.order_id,
-        correlationId = input.correlation_id.as_deref().unwrap_or_default(),
+        orderId = %ids.order_id,
+        correlationId = ids.correlation_id.as_deref().unwrap_or_default(),
     );
     async {
         let result = step.run(&input).await;
@@ -112,7 +121,7 @@ pub async fn handle<S: Step>(
 pub async fn serve<S: Step>(step: S) -> Result<(), lambda_runtime::Error> {
     let step = Arc::new(step);
     lambda_runtime::run(lambda_runtime::service_fn(
-        move |event: LambdaEvent<StepInput>| {
+        move |event: LambdaEvent<S::Input>| {
             let step = step.clone();
             async move { handle(&*step, event).await }
         },

@@ -54,6 +54,7 @@ impl ChargePayment {
 
 #[async_trait]
 impl Step for ChargePayment {
+    type Input = StepInput;
     type Output = Charged;
     const NAME: &'static str = "charge-payment";
 

@@ -37,6 +37,7 @@ impl CreateShipment {
 
 #[async_trait]
 impl Step for CreateShipment {
+    type Input = StepInput;
     type Output = Shipped;
     const NAME: &'static str = "create-shipment";
 

@@ -11,7 +11,7 @@ use shared::adapters::aws::{self, ConfigError, SdkConfig};
 use shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoOrderStore, DynamoUserStore};
 use shared::adapters::ses::SesNotifier;
 use shared::adapters::SystemClock;
-use shared::domain::{LifecycleEvent, LifecycleEventKind, Order, User};
+use shared::domain::{LifecycleEvent, LifecycleEventKind, Order, User, PIPELINE_SOURCE};
 use shared::ports::*;
 use shared::telemetry;
 use std::sync::Arc;
@@ -36,6 +36,8 @@ pub struct Notify {
 struct Envelope {
     #[serde(rename = "detail-type")]
     detail_type: String,
+    #[serde(default)]
+    source: String,
     detail: LifecycleEvent,
 }
 
@@ -140,6 +142,12 @@ impl Notify {
             .map_err(NotifyFailure::Store)?
         {
             return Ok(Outcome::Duplicate);
+        }
+        // The state machine changes statuses without a function of ours on
+        // the path; its events are where the dashboard's count comes from
+        // (the orders API counts `new` and `cancelled` itself).
+        if envelope.source == PIPELINE_SOURCE {
+            telemetry::count("OrderStatusChanged", &[("Status", event.status.as_str())]);
         }
         match self.send(kind, &event).await {
             Ok(outcome) => {

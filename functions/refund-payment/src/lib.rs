@@ -40,6 +40,7 @@ impl RefundPayment {
 
 #[async_trait]
 impl Step for RefundPayment {
+    type Input = StepInput;
     type Output = Refunded;
     const NAME: &'static str = "refund-payment";
 

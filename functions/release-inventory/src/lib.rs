@@ -40,6 +40,7 @@ impl ReleaseInventory {
 
 #[async_trait]
 impl Step for ReleaseInventory {
+    type Input = StepInput;
     type Output = Released;
     const NAME: &'static str = "release-inventory";
 

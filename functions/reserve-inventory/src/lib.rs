@@ -43,6 +43,7 @@ impl ReserveInventory {
 
 #[async_trait]
 impl Step for ReserveInventory {
+    type Input = StepInput;
     type Output = Reserved;
     const NAME: &'static str = "reserve-inventory";
 

@@ -495,6 +495,137 @@ impl IdGenerator for SequentialIds {
     }
 }
 
+#[derive(Default)]
+pub struct MemoryShipmentStore {
+    deliveries: Mutex<HashMap<String, AwaitedDelivery>>,
+}
+
+#[async_trait]
+impl ShipmentStore for MemoryShipmentStore {
+    async fn register(&self, delivery: &AwaitedDelivery) -> StoreResult<()> {
+        let mut deliveries = lock(&self.deliveries);
+        if deliveries
+            .get(&delivery.tracking_number)
+            .is_some_and(|d| d.state != DeliveryState::Awaiting)
+        {
+            return Err(StoreError::ConditionFailed);
+        }
+        deliveries.insert(delivery.tracking_number.clone(), delivery.clone());
+        Ok(())
+    }
+
+    async fn get(&self, tracking_number: &str) -> StoreResult<Option<AwaitedDelivery>> {
+        Ok(lock(&self.deliveries).get(tracking_number).cloned())
+    }
+
+    async fn complete(
+        &self,
+        tracking_number: &str,
+        state: DeliveryState,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let mut deliveries = lock(&self.deliveries);
+        match deliveries.get_mut(tracking_number) {
+            Some(d) if d.state == DeliveryState::Awaiting => {
+                d.state = state;
+                d.completed_at = Some(at);
+                Ok(())
+            }
+            _ => Err(StoreError::ConditionFailed),
+        }
+    }
+
+    async fn reopen(&self, tracking_number: &str) -> StoreResult<()> {
+        let mut deliveries = lock(&self.deliveries);
+        let d = deliveries
+            .get_mut(tracking_number)
+            .ok_or(StoreError::NotFound)?;
+        d.state = DeliveryState::Awaiting;
+        d.completed_at = None;
+        Ok(())
+    }
+}
+
+/// What a task completion said: `Ok(output)` or `Err((error, cause))`.
+pub type TaskOutcome = Result<serde_json::Value, (String, String)>;
+
+/// Records task completions by token; tokens can be marked gone (timed out)
+/// or the service made unavailable.
+#[derive(Default)]
+pub struct RecordingTasks {
+    completed: Mutex<Vec<(String, TaskOutcome)>>,
+    gone: Mutex<Vec<String>>,
+    unavailable: Mutex<bool>,
+}
+
+impl RecordingTasks {
+    pub fn completed(&self) -> Vec<(String, TaskOutcome)> {
+        lock(&self.completed).clone()
+    }
+
+    pub fn expire(&self, token: &str) {
+        lock(&self.gone).push(token.to_string());
+    }
+
+    pub fn fail(&self, unavailable: bool) {
+        *lock(&self.unavailable) = unavailable;
+    }
+
+    fn record(&self, token: &str, outcome: TaskOutcome) -> Result<(), TaskError> {
+        if *lock(&self.unavailable) {
+            return Err(TaskError::Unavailable("test failure".into()));
+        }
+        if lock(&self.gone).iter().any(|t| t == token) {
+            return Err(TaskError::Gone("task timed out".into()));
+        }
+        let mut completed = lock(&self.completed);
+        if completed.iter().any(|(t, _)| t == token) {
+            return Err(TaskError::Gone("task already completed".into()));
+        }
+        completed.push((token.to_string(), outcome));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TaskCompleter for RecordingTasks {
+    async fn succeed(&self, task_token: &str, output: &serde_json::Value) -> Result<(), TaskError> {
+        self.record(task_token, Ok(output.clone()))
+    }
+
+    async fn fail(&self, task_token: &str, error: &str, cause: &str) -> Result<(), TaskError> {
+        self.record(task_token, Err((error.to_string(), cause.to_string())))
+    }
+}
+
+/// Records dispatched deliveries; can be told to fail transiently.
+#[derive(Default)]
+pub struct RecordingDispatch {
+    dispatched: Mutex<Vec<AwaitedDelivery>>,
+    failing: Mutex<bool>,
+}
+
+impl RecordingDispatch {
+    pub fn dispatched(&self) -> Vec<AwaitedDelivery> {
+        lock(&self.dispatched).clone()
+    }
+
+    pub fn fail(&self, failing: bool) {
+        *lock(&self.failing) = failing;
+    }
+}
+
+#[async_trait]
+impl CarrierDispatch for RecordingDispatch {
+    async fn dispatch(&self, delivery: &AwaitedDelivery) -> Result<(), DispatchError> {
+        if *lock(&self.failing) {
+            return Err(DispatchError::Transient("test failure".into()));
+        }
+        lock(&self.dispatched).push(delivery.clone());
+        Ok(())
+    }
+}
+
 /// Every in-memory adapter, wired together, for handler tests.
 pub struct MemoryWorld {
     pub orders: Arc<MemoryOrderStore>,
@@ -505,6 +636,9 @@ pub struct MemoryWorld {
     pub publisher: Arc<RecordingPublisher>,
     pub workflow: Arc<RecordingWorkflow>,
     pub notifier: Arc<RecordingNotifier>,
+    pub shipments: Arc<MemoryShipmentStore>,
+    pub tasks: Arc<RecordingTasks>,
+    pub dispatch: Arc<RecordingDispatch>,
     pub clock: Arc<FixedClock>,
     pub ids: Arc<SequentialIds>,
 }
@@ -520,6 +654,9 @@ impl Default for MemoryWorld {
             publisher: Arc::default(),
             workflow: Arc::default(),
             notifier: Arc::default(),
+            shipments: Arc::default(),
+            tasks: Arc::default(),
+            dispatch: Arc::default(),
             clock: Arc::new(FixedClock::at("2026-11-21T10:00:00Z")),
             ids: Arc::default(),
         }

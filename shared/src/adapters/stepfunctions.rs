@@ -52,3 +52,66 @@ impl WorkflowStarter for StepFunctionsStarter {
         }
     }
 }
+
+/// Completes `.waitForTaskToken` tasks.
+pub struct StepFunctionsTasks {
+    client: aws_sdk_sfn::Client,
+}
+
+impl StepFunctionsTasks {
+    pub fn new(client: aws_sdk_sfn::Client) -> Self {
+        StepFunctionsTasks { client }
+    }
+}
+
+fn task_error<E>(
+    err: SdkError<E, aws_sdk_sfn::config::http::HttpResponse>,
+) -> crate::ports::TaskError
+where
+    E: aws_sdk_sfn::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    use aws_sdk_sfn::error::ProvideErrorMetadata;
+    let code = err.code().map(str::to_string);
+    let text = DisplayErrorContext(err).to_string();
+    match code.as_deref() {
+        Some("TaskDoesNotExist" | "TaskTimedOut" | "InvalidToken") => {
+            crate::ports::TaskError::Gone(text)
+        }
+        _ => crate::ports::TaskError::Unavailable(text),
+    }
+}
+
+#[async_trait]
+impl crate::ports::TaskCompleter for StepFunctionsTasks {
+    async fn succeed(
+        &self,
+        task_token: &str,
+        output: &serde_json::Value,
+    ) -> Result<(), crate::ports::TaskError> {
+        self.client
+            .send_task_success()
+            .task_token(task_token)
+            .output(output.to_string())
+            .send()
+            .await
+            .map_err(task_error)?;
+        Ok(())
+    }
+
+    async fn fail(
+        &self,
+        task_token: &str,
+        error: &str,
+        cause: &str,
+    ) -> Result<(), crate::ports::TaskError> {
+        self.client
+            .send_task_failure()
+            .task_token(task_token)
+            .error(error)
+            .cause(cause)
+            .send()
+            .await
+            .map_err(task_error)?;
+        Ok(())
+    }
+}

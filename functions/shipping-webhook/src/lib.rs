@@ -1,0 +1,138 @@
+//! `POST /api/shipping/webhook`: the carrier reports a delivery. The body
+//! must carry a valid HMAC signature (401 otherwise); the delivery then
+//! completes the state machine task that waits on it, once.
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use serde_json::json;
+use shared::adapters::aws::{self, ConfigError};
+use shared::adapters::dynamodb::DynamoShipmentStore;
+use shared::adapters::stepfunctions::StepFunctionsTasks;
+use shared::adapters::SystemClock;
+use shared::http::{self, ApiError, ApiResult};
+use shared::ports::{Clock, DeliveryState, ShipmentStore, StoreError, TaskCompleter, TaskError};
+use shared::webhook::{self, DeliveryOutcome, DeliveryUpdate};
+use std::sync::Arc;
+
+/// The error the state machine sees when the carrier gives up.
+pub const DELIVERY_FAILED: &str = "DeliveryFailed";
+
+pub struct ShippingWebhook {
+    pub shipments: Arc<dyn ShipmentStore>,
+    pub tasks: Arc<dyn TaskCompleter>,
+    pub secret: Vec<u8>,
+    pub clock: Arc<dyn Clock>,
+    pub allowed_origin: String,
+}
+
+impl ShippingWebhook {
+    pub async fn from_env(config: &aws::SdkConfig) -> Result<Self, ConfigError> {
+        Ok(ShippingWebhook {
+            shipments: Arc::new(DynamoShipmentStore::new(
+                aws::dynamodb(config),
+                aws::env_required("SHIPMENTS_TABLE")?,
+            )),
+            tasks: Arc::new(StepFunctionsTasks::new(aws::stepfunctions(config))),
+            secret: aws::secret_from_env(config, "WEBHOOK_SECRET")
+                .await?
+                .into_bytes(),
+            clock: Arc::new(SystemClock),
+            allowed_origin: aws::env_or("ALLOWED_ORIGIN", "*"),
+        })
+    }
+
+    pub async fn handle(&self, request: Request) -> Response<Body> {
+        http::respond(&request, &self.allowed_origin, |_| self.route(&request)).await
+    }
+
+    async fn route(&self, request: &Request) -> ApiResult {
+        let segments = http::route_segments(request);
+        let path: Vec<&str> = segments.iter().map(String::as_str).collect();
+        match (request.method().clone(), path.as_slice()) {
+            (Method::POST, ["api", "shipping", "webhook"]) => self.receive(request).await,
+            (_, ["api", "shipping", "webhook"]) => Err(ApiError::method_not_allowed()),
+            _ => Err(ApiError::not_found("no such route")),
+        }
+    }
+
+    async fn receive(&self, request: &Request) -> ApiResult {
+        // The signature is checked on the raw bytes before anything is parsed.
+        let signature = http::header_value(request, webhook::SIGNATURE_HEADER).unwrap_or_default();
+        if !webhook::verify(&self.secret, http::body_bytes(request), signature) {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid webhook signature",
+            ));
+        }
+        let update: DeliveryUpdate = http::parse_json(request)?;
+        let delivery = self
+            .shipments
+            .get(&update.tracking_number)
+            .await
+            .map_err(|e| ApiError::from_store("reading a shipment", e))?
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "unknown tracking number {}",
+                    update.tracking_number
+                ))
+            })?;
+        tracing::Span::current().record("orderId", delivery.order_id.as_str());
+        if delivery.state != DeliveryState::Awaiting {
+            return http::ok(&json!({"status": "already recorded"}));
+        }
+        let state = match update.status {
+            DeliveryOutcome::Delivered => DeliveryState::Delivered,
+            DeliveryOutcome::Exception => DeliveryState::Failed,
+        };
+        match self
+            .shipments
+            .complete(&update.tracking_number, state, self.clock.now())
+            .await
+        {
+            Ok(()) => {}
+            // A concurrent copy of this webhook got there first.
+            Err(StoreError::ConditionFailed) => {
+                return http::ok(&json!({"status": "already recorded"}))
+            }
+            Err(e) => return Err(ApiError::from_store("recording a delivery", e)),
+        }
+        let completed = match update.status {
+            DeliveryOutcome::Delivered => {
+                let output =
+                    json!({"orderId": delivery.order_id, "deliveredAt": update.occurred_at});
+                self.tasks.succeed(&delivery.task_token, &output).await
+            }
+            DeliveryOutcome::Exception => {
+                let cause = update
+                    .detail
+                    .as_deref()
+                    .unwrap_or("the carrier could not deliver");
+                self.tasks
+                    .fail(&delivery.task_token, DELIVERY_FAILED, cause)
+                    .await
+            }
+        };
+        match completed {
+            Ok(()) => {
+                tracing::info!(outcome = ?update.status, "delivery recorded");
+                http::ok(&json!({"status": "accepted"}))
+            }
+            Err(TaskError::Gone(reason)) => {
+                tracing::warn!(%reason, "delivery arrived after the order stopped waiting");
+                Err(ApiError::conflict(
+                    "the order is no longer waiting for this delivery",
+                ))
+            }
+            Err(TaskError::Unavailable(reason)) => {
+                // Let the carrier's retry try again.
+                if let Err(e) = self.shipments.reopen(&update.tracking_number).await {
+                    tracing::error!(error = %e, "delivery recorded but the workflow was not told");
+                }
+                Err(ApiError::unavailable(
+                    "completing the delivery task",
+                    reason,
+                ))
+            }
+        }
+    }
+}
