@@ -132,3 +132,94 @@ mod tests {
         assert_eq!(json["status"], "paid");
     }
 }
+
+#[cfg(test)]
+mod schema_tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    fn validator() -> jsonschema::Validator {
+        let schema: Value =
+            serde_json::from_str(include_str!("../../schemas/order-event.v1.schema.json")).unwrap();
+        jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .expect("the schema compiles")
+    }
+
+    fn envelope(source: &str, kind: LifecycleEventKind, status: OrderStatus) -> Value {
+        let event = LifecycleEvent {
+            version: EVENT_SCHEMA_VERSION,
+            event_id: "0193a5b0-7d2c-7000-8000-000000000001".into(),
+            order_id: "0193a5b0-7d2c-7000-8000-00000000000a".into(),
+            user_id: "0193a5b0-7d2c-7000-8000-00000000000b".into(),
+            status,
+            occurred_at: "2026-11-21T10:00:00.123Z".parse().unwrap(),
+            correlation_id: "corr-1".into(),
+        };
+        json!({"source": source, "detail-type": kind.detail_type(), "detail": event})
+    }
+
+    #[test]
+    fn every_event_we_publish_matches_the_schema() {
+        use LifecycleEventKind::*;
+        let v = validator();
+        let published = [
+            (ORDERS_API_SOURCE, Created, OrderStatus::New),
+            (ORDERS_API_SOURCE, Cancelled, OrderStatus::Cancelled),
+            (ORDERS_API_SOURCE, Failed, OrderStatus::Failed),
+            (PIPELINE_SOURCE, Validated, OrderStatus::Validated),
+            (PIPELINE_SOURCE, Paid, OrderStatus::Paid),
+            (PIPELINE_SOURCE, Shipped, OrderStatus::Shipped),
+            (PIPELINE_SOURCE, Delivered, OrderStatus::Delivered),
+            (PIPELINE_SOURCE, Failed, OrderStatus::Failed),
+            (PIPELINE_SOURCE, PaymentRefunded, OrderStatus::Failed),
+            (PIPELINE_SOURCE, InventoryReleased, OrderStatus::Cancelled),
+            (PIPELINE_SOURCE, NeedsAttention, OrderStatus::Shipped),
+        ];
+        for (source, kind, status) in published {
+            let instance = envelope(source, kind, status);
+            let errors: Vec<String> = v.iter_errors(&instance).map(|e| e.to_string()).collect();
+            assert!(errors.is_empty(), "{}: {errors:?}", kind.detail_type());
+        }
+    }
+
+    #[test]
+    fn the_schema_refuses_personal_data_wrong_statuses_and_wrong_producers() {
+        let v = validator();
+        let mut with_email = envelope(PIPELINE_SOURCE, LifecycleEventKind::Paid, OrderStatus::Paid);
+        with_email["detail"]["email"] = json!("alice@example.com");
+        assert!(!v.is_valid(&with_email), "no personal data in events");
+
+        let wrong_status = envelope(
+            PIPELINE_SOURCE,
+            LifecycleEventKind::Paid,
+            OrderStatus::Shipped,
+        );
+        assert!(!v.is_valid(&wrong_status));
+        let wrong_source = envelope(
+            PIPELINE_SOURCE,
+            LifecycleEventKind::Created,
+            OrderStatus::New,
+        );
+        assert!(!v.is_valid(&wrong_source));
+
+        let mut bad_time = envelope(
+            ORDERS_API_SOURCE,
+            LifecycleEventKind::Created,
+            OrderStatus::New,
+        );
+        bad_time["detail"]["occurredAt"] = json!("yesterday");
+        assert!(!v.is_valid(&bad_time));
+        let mut no_version = envelope(
+            ORDERS_API_SOURCE,
+            LifecycleEventKind::Created,
+            OrderStatus::New,
+        );
+        no_version["detail"]
+            .as_object_mut()
+            .unwrap()
+            .remove("version");
+        assert!(!v.is_valid(&no_version));
+    }
+}
