@@ -17,13 +17,21 @@ BUCKET="${CFN_BUCKET:-localstack-artifacts}"
 WORK="$LS_CACHE/deploy/$STACK"
 mkdir -p "$WORK"
 
+# A stack whose creation failed cannot be updated: delete it first.
+if [ "$(aws cloudformation describe-stacks --stack-name "$STACK" --query 'Stacks[0].StackStatus' --output text 2>/dev/null || true)" = ROLLBACK_COMPLETE ]; then
+  note "deleting $STACK (ROLLBACK_COMPLETE from an earlier failed create)"
+  aws cloudformation delete-stack --stack-name "$STACK"
+  aws cloudformation wait stack-delete-complete --stack-name "$STACK" 2>/dev/null \
+    || die "LocalStack could not delete the failed stack $STACK: restart it (scripts/down.sh, then again) - its state lives in memory"
+fi
+
 aws s3api head-bucket --bucket "$BUCKET" >/dev/null 2>&1 || aws s3 mb "s3://$BUCKET" >/dev/null
 aws cloudformation package --template-file "$TEMPLATE" --s3-bucket "$BUCKET" \
   --output-template-file "$WORK/packaged.yaml" >"$WORK/package.log" 2>&1 \
   || { cat "$WORK/package.log" >&2; die "cloudformation package failed"; }
 
 if ! aws cloudformation deploy --template-file "$WORK/packaged.yaml" --stack-name "$STACK" \
-  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+  --s3-bucket "$BUCKET" --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
   --no-execute-changeset "$@" >"$WORK/changeset.log" 2>&1; then
   cat "$WORK/changeset.log" >&2; die "creating the change set failed"
 fi

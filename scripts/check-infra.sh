@@ -10,9 +10,6 @@
 # Nothing here talks to AWS: sam validate runs offline with dummy credentials.
 set -uo pipefail
 
-CFN_LINT_VERSION=1.58.0
-SAM_CLI_VERSION=1.170.0
-
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT" || exit 1
 PYTHON=${PYTHON:-python3}
@@ -40,21 +37,8 @@ run() {
 }
 
 # ------------------------------------------------------------- python tools
-command -v "$PYTHON" >/dev/null || die "$PYTHON not found"
-PY_VERSION=$("$PYTHON" -c 'import sys; print("%d.%d.%d" % sys.version_info[:3])') || die "cannot run $PYTHON"
-PINS="python=$PY_VERSION cfn-lint==$CFN_LINT_VERSION aws-sam-cli==$SAM_CLI_VERSION"
-if [[ -x $VENV/bin/cfn-lint && -x $VENV/bin/sam && -f $VENV/.pins && "$(cat "$VENV/.pins")" == "$PINS" ]]; then
-  say "reusing $VENV ($PINS)"
-else
-  say "installing $PINS into $VENV"
-  rm -rf "$VENV"
-  mkdir -p .cache
-  "$PYTHON" -m venv "$VENV" || die "python venv failed"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip || die "pip upgrade failed"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-    "cfn-lint==$CFN_LINT_VERSION" "aws-sam-cli==$SAM_CLI_VERSION" || die "pip install failed"
-  echo "$PINS" > "$VENV/.pins"
-fi
+say "python tools"
+scripts/install-infra-tools.sh || die "installing cfn-lint / aws-sam-cli failed"
 
 # ---------------------------------------------------------------- node tools
 command -v node >/dev/null || die "node not found"

@@ -1,15 +1,30 @@
 #!/usr/bin/env bash
-# Runs every test this checkout has: formatting and lints are in .ci/run;
-# this is the README's test command.
-#   unit tests (no network)  -> cargo test --workspace
-#   infra checks             -> scripts/check-infra.sh (template + state machine)
+# The README's test command: every test this checkout has.
+#   1. unit tests, no network          cargo test --workspace
+#   2. template and state machine      scripts/check-infra.sh
+#   3. end to end on LocalStack        scripts/up.sh, then the ignored
+#      scenarios of tests/ (integration-tests) against the deployed stack
+# Stops the LocalStack it started (one already running is left running).
+# SKIP_STACK=1 runs 1 and 2 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== unit tests (no network)"
 cargo test --workspace --locked
 
-if [[ -x scripts/check-infra.sh ]]; then
-  echo "== infrastructure checks"
-  scripts/check-infra.sh
+echo "== infrastructure checks"
+scripts/check-infra.sh
+
+if [[ ${SKIP_STACK:-0} == 1 ]]; then
+  echo "== SKIP_STACK=1: no end-to-end tests"
+  exit 0
 fi
+
+echo "== end to end on LocalStack"
+if ! curl -fsS --max-time 2 -o /dev/null http://127.0.0.1:4566/_localstack/health 2>/dev/null; then
+  trap 'echo "== stopping LocalStack"; scripts/down.sh' EXIT
+fi
+scripts/up.sh
+# shellcheck source=../localstack/env.sh
+. localstack/env.sh
+cargo test --locked -p integration-tests -- --ignored --test-threads "${E2E_THREADS:-4}"

@@ -47,7 +47,6 @@ pub enum Outcome {
     Duplicate,
     /// Events for operators (released stock, needs attention) mail nobody.
     NotForCustomers,
-    NoRecipient,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +57,8 @@ pub enum NotifyFailure {
     Store(StoreError),
     #[error("send: {0}")]
     Send(NotifyError),
+    #[error("no user {0} to notify")]
+    NoRecipient(String),
 }
 
 impl Notify {
@@ -173,15 +174,14 @@ impl Notify {
         kind: LifecycleEventKind,
         event: &LifecycleEvent,
     ) -> Result<Outcome, NotifyFailure> {
-        let Some(user) = self
+        // An event for a user we cannot find is data gone wrong: it goes to
+        // the dead-letter queue for an operator rather than vanish.
+        let user = self
             .users
             .get(&event.user_id)
             .await
             .map_err(NotifyFailure::Store)?
-        else {
-            tracing::warn!("no such user: nothing to send");
-            return Ok(Outcome::NoRecipient);
-        };
+            .ok_or_else(|| NotifyFailure::NoRecipient(event.user_id.clone()))?;
         let order = self
             .orders
             .get(&event.order_id)

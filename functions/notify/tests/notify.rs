@@ -196,11 +196,20 @@ async fn a_claim_left_by_a_crashed_worker_is_taken_over_after_its_lease() {
 }
 
 #[tokio::test]
-async fn an_event_for_an_unknown_user_is_acknowledged_without_mail() {
+async fn an_event_for_an_unknown_user_fails_until_the_user_exists() {
     let world = MemoryWorld::default();
-    let response = notify(&world)
-        .handle(batch(&[("m1", envelope("evt-1", "order.paid", "ghost"))]))
-        .await;
-    assert!(failed_ids(&response).is_empty());
+    let n = notify(&world);
+    let body = envelope("evt-1", "order.paid", "restored");
+    let response = n.handle(batch(&[("m1", body.clone())])).await;
+    assert_eq!(
+        failed_ids(&response),
+        ["m1"],
+        "kept for the DLQ, not dropped"
+    );
     assert!(world.notifier.sent().is_empty());
+
+    with_user(&world, "restored", "restored@example.com").await;
+    let response = n.handle(batch(&[("m1", body)])).await;
+    assert!(failed_ids(&response).is_empty());
+    assert_eq!(world.notifier.sent()[0].to, "restored@example.com");
 }

@@ -1,0 +1,477 @@
+//! A client for the deployed store: its REST API (through LocalStack's
+//! `/restapis/<id>/<stage>/_user_request_` path) and the AWS APIs behind it.
+//! Every wait has a deadline and polls a condition; nothing sleeps blindly.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+pub const ADMIN_EMAIL: &str = "admin@store.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+pub const PASSWORD: &str = "customer-password";
+/// How long one order may take to reach a final status on the local stack.
+pub const ORDER_DEADLINE: Duration = Duration::from_secs(90);
+
+/// The deployed stack, described by the deploy script's outputs file.
+pub struct Stack {
+    pub api: String,
+    pub endpoint: String,
+    pub outputs: HashMap<String, String>,
+    pub http: reqwest::Client,
+    pub aws: aws_config::SdkConfig,
+}
+
+impl Stack {
+    /// Reads `.cache/localstack/stack-outputs.json` (or `$STACK_OUTPUTS`).
+    pub async fn load() -> Stack {
+        let path = std::env::var("STACK_OUTPUTS").unwrap_or_else(|_| {
+            format!(
+                "{}/../.cache/localstack/stack-outputs.json",
+                env!("CARGO_MANIFEST_DIR")
+            )
+        });
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{path}: {e}. Deploy first: scripts/test.sh does it"));
+        let outputs: HashMap<String, String> = serde_json::from_str(&text).expect("outputs JSON");
+        let endpoint =
+            std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
+        let api = format!(
+            "{endpoint}/_aws/execute-api/{}/{}",
+            outputs["ApiId"], outputs["StageName"]
+        );
+        let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(&endpoint)
+            .region(aws_config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+                "test", "test", None, None, "tests",
+            ))
+            .load()
+            .await;
+        Stack {
+            api,
+            endpoint,
+            outputs,
+            http: reqwest::Client::new(),
+            aws,
+        }
+    }
+
+    pub fn output(&self, name: &str) -> &str {
+        self.outputs
+            .get(name)
+            .unwrap_or_else(|| panic!("stack output {name} missing"))
+    }
+
+    /// Any API call: returns the status and the JSON body (Null if none).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let mut request = self.http.request(method, format!("{}{path}", self.api));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.expect("the API answers");
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// Registers a fresh customer; returns (token, user id, email).
+    pub async fn new_customer(&self) -> (String, String, String) {
+        let email = format!("it-{}@store.test", uuid::Uuid::new_v4());
+        let body = json!({"email": email, "password": PASSWORD, "name": "Integration Test"});
+        let (status, json) = self
+            .call("POST", "/api/auth/register", None, Some(&body), &[])
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "register: {json}");
+        let login = json!({"email": email, "password": PASSWORD});
+        let (status, json) = self
+            .call("POST", "/api/auth/login", None, Some(&login), &[])
+            .await;
+        assert_eq!(status, StatusCode::OK, "login: {json}");
+        (
+            json["token"].as_str().unwrap().to_string(),
+            json["user"]["id"].as_str().unwrap().to_string(),
+            email,
+        )
+    }
+
+    /// The admin named in the deployment's ADMIN_EMAILS (registered on first use).
+    pub async fn admin(&self) -> String {
+        let body = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "name": "Admin"});
+        let (status, json) = self
+            .call("POST", "/api/auth/register", None, Some(&body), &[])
+            .await;
+        if status == StatusCode::CREATED {
+            assert_eq!(json["user"]["role"], "admin");
+            return json["token"].as_str().unwrap().to_string();
+        }
+        let login = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
+        let (status, json) = self
+            .call("POST", "/api/auth/login", None, Some(&login), &[])
+            .await;
+        assert_eq!(status, StatusCode::OK, "admin login: {json}");
+        json["token"].as_str().unwrap().to_string()
+    }
+
+    /// A product of our own with a known stock, so tests do not share stock.
+    pub async fn new_product(&self, stock: u32, price: f64) -> String {
+        let admin = self.admin().await;
+        let id = format!("it-{}", uuid::Uuid::new_v4().simple());
+        let body = json!({"id": id, "name": format!("Test item {id}"), "price": price, "category": "Test", "stock": stock});
+        let (status, json) = self
+            .call("POST", "/api/products", Some(&admin), Some(&body), &[])
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "create product: {json}");
+        id
+    }
+
+    pub async fn stock(&self, product_id: &str) -> i64 {
+        let (status, json) = self
+            .call(
+                "GET",
+                &format!("/api/products/{product_id}"),
+                None,
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        json["data"]["stock"].as_i64().unwrap()
+    }
+
+    pub async fn place_order(
+        &self,
+        token: &str,
+        lines: &[(&str, u32)],
+        zip: &str,
+        payment_token: &str,
+    ) -> (StatusCode, Value) {
+        let body = order_body(lines, zip, payment_token);
+        self.call("POST", "/api/orders", Some(token), Some(&body), &[])
+            .await
+    }
+
+    pub async fn order(&self, token: &str, id: &str) -> Value {
+        let (status, json) = self
+            .call("GET", &format!("/api/orders/{id}"), Some(token), None, &[])
+            .await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        json
+    }
+
+    /// Polls the order until its status is final (delivered, cancelled,
+    /// failed) or the deadline passes.
+    pub async fn await_final(&self, token: &str, id: &str) -> Value {
+        self.await_order(token, id, |o| {
+            matches!(
+                o["state"].as_str(),
+                Some("delivered" | "cancelled" | "failed")
+            )
+        })
+        .await
+    }
+
+    pub async fn await_order(&self, token: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let start = Instant::now();
+        loop {
+            let order = self.order(token, id).await;
+            if done(&order) {
+                return order;
+            }
+            assert!(
+                start.elapsed() < ORDER_DEADLINE,
+                "order {id} still {} after {ORDER_DEADLINE:?}: {order}",
+                order["state"]
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The simulated gateway's record for an order: None when never charged.
+    pub async fn payment(&self, order_id: &str) -> Option<HashMap<String, AttributeValue>> {
+        let dynamo = aws_sdk_dynamodb::Client::new(&self.aws);
+        dynamo
+            .get_item()
+            .table_name(self.output("PaymentsTableName"))
+            .key("orderId", AttributeValue::S(order_id.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("payments table")
+            .item
+            .filter(|item| item.contains_key("charge"))
+    }
+
+    /// Mail LocalStack's SES recorded for a recipient (its `?email=`
+    /// filter is on the sender, so we filter on the destination here).
+    pub async fn mail_to(&self, email: &str) -> Vec<Value> {
+        let url = format!("{}/_aws/ses", self.endpoint);
+        let json: Value = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap_or(Value::Null);
+        json["messages"]
+            .as_array()
+            .map(|all| {
+                all.iter()
+                    .filter(|m| {
+                        m["Destination"]["ToAddresses"]
+                            .as_array()
+                            .is_some_and(|to| to.iter().any(|a| a == email))
+                    })
+                    .cloned()
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Waits until at least `count` mails reached `email`.
+    pub async fn await_mail(&self, email: &str, count: usize, deadline: Duration) -> Vec<Value> {
+        let start = Instant::now();
+        loop {
+            let mail = self.mail_to(email).await;
+            if mail.len() >= count || start.elapsed() > deadline {
+                return mail;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
+    pub async fn executions_named(&self, order_id: &str) -> usize {
+        let sfn = aws_sdk_sfn::Client::new(&self.aws);
+        let listed = sfn
+            .list_executions()
+            .state_machine_arn(self.output("StateMachineArn"))
+            .max_results(1000)
+            .send()
+            .await
+            .expect("list executions");
+        listed
+            .executions()
+            .iter()
+            .filter(|e| e.name() == order_id)
+            .count()
+    }
+}
+
+pub fn order_body(lines: &[(&str, u32)], zip: &str, payment_token: &str) -> Value {
+    let items: Vec<Value> = lines
+        .iter()
+        .map(|(id, q)| json!({"productId": id, "quantity": q}))
+        .collect();
+    json!({
+        "items": items,
+        "shipping": {"address": "1 Test Way", "city": "Testville", "state": "CA", "zip": zip},
+        "paymentToken": payment_token
+    })
+}
+
+/// The statuses of an order's timeline, in order.
+pub fn timeline(order: &Value) -> Vec<String> {
+    order["data"]["timeline"]
+        .as_array()
+        .map(|t| {
+            t.iter()
+                .map(|e| e["status"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// An SQS queue subscribed to the bus for one user's events: the tests'
+/// own view of what EventBridge delivered.
+pub struct EventTap {
+    sqs: aws_sdk_sqs::Client,
+    events: aws_sdk_eventbridge::Client,
+    queue_url: String,
+    rule: String,
+    bus: String,
+    seen: Vec<Value>,
+    schema: jsonschema::Validator,
+}
+
+impl EventTap {
+    pub async fn subscribe(stack: &Stack, user_id: &str) -> EventTap {
+        let sqs = aws_sdk_sqs::Client::new(&stack.aws);
+        let events = aws_sdk_eventbridge::Client::new(&stack.aws);
+        let name = format!("it-{}", uuid::Uuid::new_v4().simple());
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let attributes = sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap();
+        let queue_arn = attributes.attributes().unwrap()
+            [&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+            .clone();
+        let bus = stack.output("EventBusName").to_string();
+        let pattern = json!({"source": [{"prefix": "store."}], "detail": {"userId": [user_id]}});
+        events
+            .put_rule()
+            .name(&name)
+            .event_bus_name(&bus)
+            .event_pattern(pattern.to_string())
+            .send()
+            .await
+            .unwrap();
+        events
+            .put_targets()
+            .rule(&name)
+            .event_bus_name(&bus)
+            .targets(
+                aws_sdk_eventbridge::types::Target::builder()
+                    .id("tap")
+                    .arn(&queue_arn)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let schema: Value = serde_json::from_str(include_str!(
+            "../../shared/schemas/order-event.v1.schema.json"
+        ))
+        .unwrap();
+        let schema = jsonschema::options()
+            .should_validate_formats(true)
+            .build(&schema)
+            .unwrap();
+        EventTap {
+            sqs,
+            events,
+            queue_url,
+            rule: name,
+            bus,
+            seen: Vec::new(),
+            schema,
+        }
+    }
+
+    /// Waits until `expected` detail-types arrived for the order (in any
+    /// order) and returns all its events in arrival order, each checked
+    /// against the event schema.
+    pub async fn await_events(
+        &mut self,
+        order_id: &str,
+        expected: &[&str],
+        deadline: Duration,
+    ) -> Vec<Value> {
+        let start = Instant::now();
+        loop {
+            let of_order: Vec<Value> = self
+                .seen
+                .iter()
+                .filter(|e| e["detail"]["orderId"] == order_id)
+                .cloned()
+                .collect();
+            let types: Vec<&str> = of_order
+                .iter()
+                .filter_map(|e| e["detail-type"].as_str())
+                .collect();
+            if expected.iter().all(|t| types.contains(t)) || start.elapsed() > deadline {
+                return of_order;
+            }
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(&self.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .unwrap();
+            for message in received.messages.unwrap_or_default() {
+                let event: Value = serde_json::from_str(message.body().unwrap_or("null")).unwrap();
+                let errors: Vec<String> = self
+                    .schema
+                    .iter_errors(&event)
+                    .map(|e| e.to_string())
+                    .collect();
+                assert!(
+                    errors.is_empty(),
+                    "event breaks the schema: {errors:?}\n{event}"
+                );
+                self.seen.push(event);
+                if let Some(receipt) = message.receipt_handle() {
+                    let _ = self
+                        .sqs
+                        .delete_message()
+                        .queue_url(&self.queue_url)
+                        .receipt_handle(receipt)
+                        .send()
+                        .await;
+                }
+            }
+        }
+    }
+
+    pub async fn close(self) {
+        let _ = self
+            .events
+            .remove_targets()
+            .rule(&self.rule)
+            .event_bus_name(&self.bus)
+            .ids("tap")
+            .send()
+            .await;
+        let _ = self
+            .events
+            .delete_rule()
+            .name(&self.rule)
+            .event_bus_name(&self.bus)
+            .send()
+            .await;
+        let _ = self
+            .sqs
+            .delete_queue()
+            .queue_url(&self.queue_url)
+            .send()
+            .await;
+    }
+}
+
+/// Orders events by when they happened (SQS does not keep order).
+pub fn in_time_order(mut events: Vec<Value>) -> Vec<String> {
+    events.sort_by(|a, b| {
+        let time = |e: &Value| {
+            e["detail"]["occurredAt"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        };
+        time(a).cmp(&time(b))
+    });
+    events
+        .iter()
+        .map(|e| e["detail-type"].as_str().unwrap_or_default().to_string())
+        .collect()
+}

@@ -1,0 +1,424 @@
+//! The order pipeline end to end on the deployed stack. These need the
+//! stack in LocalStack, so they are ignored by the offline unit run;
+//! `scripts/test.sh` deploys and runs them with `--ignored`.
+
+use integration_tests::*;
+use reqwest::StatusCode;
+use serde_json::json;
+use std::time::Duration;
+
+const EVENTS_DEADLINE: Duration = Duration::from_secs(60);
+
+fn count(statuses: &[String], status: &str) -> usize {
+    statuses.iter().filter(|s| *s == status).count()
+}
+
+#[tokio::test]
+#[ignore = "needs the LocalStack stack (scripts/test.sh)"]
+async fn happy_path_two_products_reach_delivered() {
+    let stack = Stack::load().await;
+    let (token, user_id, email) = stack.new_customer().await;
+    let a = stack.new_product(10, 19.99).await;
+    let b = stack.new_product(10, 5.25).await;
+    let mut tap = EventTap::subscribe(&stack, &user_id).await;
+
+    let (status, placed) = stack
+        .place_order(&token, &[(&a, 2), (&b, 3)], "94102", "tok_visa")
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{placed}");
+    assert_eq!(
+        placed["data"]["total"], 55.73,
+        "2 x 19.99 + 3 x 5.25, priced by the server"
+    );
+    let id = placed["id"].as_str().unwrap();
+
+    let order = stack.await_final(&token, id).await;
+    assert_eq!(order["state"], "delivered", "{order}");
+    assert_eq!(
+        timeline(&order),
+        [
+            "new",
+            "validating",
+            "validated",
+            "paying",
+            "paid",
+            "shipping",
+            "shipped",
+            "delivered"
+        ]
+    );
+    assert_eq!(order["data"]["payment"]["last4"], "4242");
+    assert!(order["data"]["shipment"]["trackingNumber"]
+        .as_str()
+        .unwrap()
+        .starts_with("1Z"));
+    assert_eq!((stack.stock(&a).await, stack.stock(&b).await), (8, 7));
+    let payment = stack.payment(id).await.expect("one charge");
+    assert_eq!(payment["state"].as_s().unwrap(), "charged");
+
+    let expected = [
+        "order.created",
+        "order.validated",
+        "order.paid",
+        "order.shipped",
+        "order.delivered",
+    ];
+    let events = tap.await_events(id, &expected, EVENTS_DEADLINE).await;
+    assert_eq!(in_time_order(events), expected);
+    let mail = stack.await_mail(&email, 5, EVENTS_DEADLINE).await;
+    assert_eq!(mail.len(), 5, "one mail per customer event: {mail:?}");
+    tap.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs the LocalStack stack (scripts/test.sh)"]
+async fn out_of_stock_fails_and_charges_nothing() {
+    let stack = Stack::load().await;
+    let (token, user_id, _) = stack.new_customer().await;
+    let plenty = stack.new_product(10, 1.00).await;
+    let scarce = stack.new_product(1, 1.00).await;
+    let mut tap = EventTap::subscribe(&stack, &user_id).await;
+
+    let (status, placed) = stack
+        .place_order(&token, &[(&plenty, 1), (&scarce, 2)], "94102", "tok_visa")
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = placed["id"].as_str().unwrap();
+    let order = stack.await_final(&token, id).await;
+    assert_eq!(order["state"], "failed", "{order}");
+    assert_eq!(timeline(&order), ["new", "validating", "failed"]);
+    assert_eq!(
+        (stack.stock(&plenty).await, stack.stock(&scarce).await),
+        (10, 1),
+        "all or nothing"
+    );
+    assert!(stack.payment(id).await.is_none(), "nothing charged");
+    let events = tap
+        .await_events(id, &["order.created", "order.failed"], EVENTS_DEADLINE)
+        .await;
+    assert_eq!(in_time_order(events), ["order.created", "order.failed"]);
+    tap.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs the LocalStack stack (scripts/test.sh)"]
+async fn a_declined_card_is_tried_three_times_then_released() {
+    let stack = Stack::load().await;
+    let (token, _, _) = stack.new_customer().await;
+    let product = stack.new_product(10, 3.00).await;
+    let (_, placed) = stack
+        .place_order(&token, &[(&product, 4)], "94102", "tok_chargeDeclined")
+        .await;
+    let id = placed["id"].as_str().unwrap();
+    let order = stack.await_final(&token, id).await;
+    assert_eq!(order["state"], "failed", "{order}");
+    let statuses = timeline(&order);
+    assert_eq!(count(&statuses, "paying"), 3, "{statuses:?}");
+    assert_eq!(count(&statuses, "payment_failed"), 3, "{statuses:?}");
+    assert_eq!(stack.stock(&product).await, 10, "inventory released");
+    assert!(stack.payment(id).await.is_none(), "nothing charged");
+}
+
+#[tokio::test]
+#[ignore = "needs the LocalStack stack (scripts/test.sh)"]
+async fn a_transient_gateway_error_is_retried_and_charges_once() {
+    let stack = Stack::load().await;
+    let (token, _, _) = stack.new_customer().await;
+    let product = stack.new_product(10, 7.00).await;
+    let (_, placed) = stack
+        .place_order(&token, &[(&product, 1)], "94102", "tok_processingError")
+        .await;
+    let id = placed["id"].as_str().unwrap();
+    let order = stack.await_final(&token, id).await;
+    assert_eq!(order["state"], "delivered", "{order}");
+    assert_eq!(
+        count(&timeline(&order), "paying"),
+        1,
+        "a transient error is retried inside the step"
+    );
+    let payment = stack.payment(id).await.expect("charged");
+    assert_eq!(
+        payment["attempts"].as_n().unwrap(),
+        "2",
+        "failed once, then captured once"
+    );
+    assert_eq!(order["data"]["payment"]["last4"], "0119");
+}
+
+#[tokio::test]
+#[ignore = "needs the LocalStack stack (scripts/test.sh)"]
+async fn a_failed_shipment_is_tried_three_times_then_refunded_and_released() {
+    let stack = Stack::load().await;
+    let (token, user_id, _) = stack.new_customer().await;
+    let product = stack.new_product(10, 12.00).await;
+    let mut tap = EventTap::subscribe(&stack, &user_id).await;
+    let (_, placed) = stack
+        .place_order(&token, &[(&product, 2)], "00000", "tok_visa")
+        .await;
+    let id = placed["id"].as_str().unwrap();
+    let order = stack.await_final(&token, id).await;
+    assert_eq!(order["state"], "failed", "{order}");
+    let statuses = timeline(&order);
+    assert_eq!(count(&statuses, "ship_failed"), 3, "{statuses:?}");
+    assert_eq!(stack.stock(&product).await, 10, "inventory released");
+    let payment = stack.payment(id).await.expect("charged before shipping");
+    assert_eq!(payment["state"].as_s().unwrap(), "refunded");
+    let expected = [
+        "order.payment_refunded",
+        "order.inventory_released",
+        "order.failed",
+    ];
+    let events = tap.await_events(id, &expected, EVENTS_DEADLINE).await;
+    let types: Vec<_> = events
+        .iter()
+        .map(|e| e["detail-type"].as_str().unwrap().to_string())
+        .collect();
+    for t in expected {
+        assert!(types.contains(&t.to_string()), "{t} missing from {types:?}");
+    }
+    tap.close().await;
+}
+
+#[tokio::test]
+#[ignore = "needs the LocalStack stack (scripts/test.sh)"]
+async fn cancelling_before_payment_restores_stock_and_after_payment_is_422() {
+    let stack = Stack::load().await;
+    let (token, _, _) = stack.new_customer().await;
+    let product = stack.new_product(10, 2.00).await;
+    // Cancel at once: the order is new, validating or validated, and the
+    // state machine must notice and give back whatever it reserved.
+    let (_, placed) = stack
+        .place_order(&token, &[(&product, 3)], "94102", "tok_visa")
+        .await;
+    let id = placed["id"].as_str().unwrap();
+    let (status, cancelled) = stack
+        .call(
+            "POST",
+            &format!("/api/orders/{id}/cancel"),
+            Some(&token),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{cancelled}");
+    assert_eq!(cancelled["state"], "cancelled");
+    let before_payment = ["new", "validating", "validated"];
+    assert!(timeline(&cancelled)
+        .iter()
+        .rev()
+        .skip(1)
+        .all(|s| before_payment.contains(&s.as_str())));
+    // The execution ends on its own; the stock comes back either way.
+    let start = std::time::Instant::now();
+    while stack.stock(&product).await != 10 {
+        assert!(
+            start.elapsed() < ORDER_DEADLINE,
+            "stock not restored after cancel"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(
+        stack.order(&token, id).await["state"],
+        "cancelled",
+        "nothing moves a cancelled order"
+    );
+    assert!(stack.payment(id).await.is_none());
+
+    let (_, placed) = stack
+        .place_order(&token, &[(&product, 1)], "94102", "tok_visa")
+        .await;
+    let id = placed["id"].as_str().unwrap();
+    stack
+        .await_order(&token, id, |o| timeline(o).iter().any(|s| s == "paid"))
+        .await;
+    let (status, json) = stack
+        .call(
+            "POST",
+            &format!("/api/orders/{id}/cancel"),
+            Some(&token),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{json}");
+    assert_eq!(stack.await_final(&token, id).await["state"], "delivered");
+}
+
+#[tokio::test]
+#[ignore = "needs the LocalStack stack (scripts/test.sh)"]
+async fn the_same_idempotency_key_makes_one_order_and_one_execution() {
+    let stack = Stack::load().await;
+    let (token, _, _) = stack.new_customer().await;
+    let product = stack.new_product(10, 4.00).await;
+    let body = order_body(&[(&product, 1)], "94102", "tok_visa");
+    let key = format!("it-{}", uuid::Uuid::new_v4());
+    let headers = [("Idempotency-Key", key.as_str())];
+    let (first, a) = stack
+        .call("POST", "/api/orders", Some(&token), Some(&body), &headers)
+        .await;
+    let (second, b) = stack
+        .call("POST", "/api/orders", Some(&token), Some(&body), &headers)
+        .await;
+    assert_eq!((first, second), (StatusCode::CREATED, StatusCode::OK));
+    assert_eq!(a["id"], b["id"]);
+    let other = order_body(&[(&product, 2)], "94102", "tok_visa");
+    let (status, _) = stack
+        .call("POST", "/api/orders", Some(&token), Some(&other), &headers)
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+
+    let id = a["id"].as_str().unwrap();
+    stack.await_final(&token, id).await;
+    let (_, mine) = stack
+        .call("GET", "/api/orders", Some(&token), None, &[])
+        .await;
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(stack.executions_named(id).await, 1);
+    assert_eq!(stack.stock(&product).await, 9);
+}
+
+#[tokio::test]
+#[ignore = "needs the LocalStack stack (scripts/test.sh)"]
+async fn twenty_concurrent_orders_for_five_units_deliver_exactly_five() {
+    let stack = Stack::load().await;
+    let product = stack.new_product(5, 9.00).await;
+    let mut customers = Vec::new();
+    for _ in 0..20 {
+        customers.push(stack.new_customer().await.0);
+    }
+    let placed = futures_join(
+        customers
+            .iter()
+            .map(|token| stack.place_order(token, &[(&product, 1)], "94102", "tok_visa")),
+    )
+    .await;
+    let mut finals = Vec::new();
+    for ((status, order), token) in placed.iter().zip(&customers) {
+        assert_eq!(*status, StatusCode::CREATED, "{order}");
+        finals.push(
+            stack
+                .await_final(token, order["id"].as_str().unwrap())
+                .await["state"]
+                .clone(),
+        );
+    }
+    let delivered = finals.iter().filter(|s| *s == "delivered").count();
+    let failed = finals.iter().filter(|s| *s == "failed").count();
+    assert_eq!((delivered, failed), (5, 15), "{finals:?}");
+    assert_eq!(stack.stock(&product).await, 0);
+}
+
+/// Runs the futures concurrently on this task.
+async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futures {
+        set.push(Box::pin(f));
+    }
+    let mut outputs = Vec::with_capacity(set.len());
+    // Poll all at once: join them pairwise through a small join_all.
+    let results = join_all(set).await;
+    outputs.extend(results);
+    outputs
+}
+
+async fn join_all<F: std::future::Future + Unpin>(mut futures: Vec<F>) -> Vec<F::Output> {
+    let mut results: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in futures.iter_mut().enumerate() {
+            if results[i].is_none() {
+                match std::pin::Pin::new(f).poll(cx) {
+                    std::task::Poll::Ready(v) => results[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    results
+        .into_iter()
+        .map(|r| r.expect("every future finished"))
+        .collect()
+}
+
+#[tokio::test]
+#[ignore = "needs the LocalStack stack (scripts/test.sh)"]
+async fn security_tokens_ownership_roles_and_webhook_signature() {
+    let stack = Stack::load().await;
+    let (alice, _, _) = stack.new_customer().await;
+    let (bob, _, _) = stack.new_customer().await;
+    let product = stack.new_product(10, 1.00).await;
+    let (_, placed) = stack
+        .place_order(&alice, &[(&product, 1)], "94102", "tok_visa")
+        .await;
+    let id = placed["id"].as_str().unwrap();
+
+    let (status, _) = stack.call("GET", "/api/orders", None, None, &[]).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "no token");
+    let mut tampered = alice.clone();
+    tampered.pop();
+    tampered.push(if alice.ends_with('A') { 'B' } else { 'A' });
+    let (status, _) = stack
+        .call("GET", "/api/orders", Some(&tampered), None, &[])
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "tampered signature");
+    let parts: Vec<&str> = alice.split('.').collect();
+    let none_alg = format!("eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.{}.", parts[1]);
+    let (status, _) = stack
+        .call("GET", "/api/orders", Some(&none_alg), None, &[])
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "alg none");
+    let hs512_header = "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9";
+    let wrong_alg = format!("{hs512_header}.{}.{}", parts[1], parts[2]);
+    let (status, _) = stack
+        .call("GET", "/api/orders", Some(&wrong_alg), None, &[])
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "wrong algorithm");
+    // A token that expired an hour ago, signed like a real one would be, is
+    // out of reach without the key: an expired-looking payload with the old
+    // signature must fail as well.
+    let expired_payload = "eyJzdWIiOiJ4Iiwicm9sZSI6ImFkbWluIiwiaXNzIjoic2VydmVybGVzcy1zdG9yZSIsImF1ZCI6InNlcnZlcmxlc3Mtc3RvcmUtYXBpIiwiaWF0IjoxLCJleHAiOjJ9";
+    let expired = format!("{}.{expired_payload}.{}", parts[0], parts[2]);
+    let (status, _) = stack
+        .call("GET", "/api/orders", Some(&expired), None, &[])
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "expired");
+
+    let (status, _) = stack
+        .call("GET", &format!("/api/orders/{id}"), Some(&bob), None, &[])
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another user's order");
+    let (status, _) = stack
+        .call("GET", "/api/admin/orders", Some(&bob), None, &[])
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "customer on an admin route");
+    let body = json!({"delta": 100});
+    let (status, _) = stack
+        .call(
+            "POST",
+            &format!("/api/products/{product}/stock"),
+            Some(&bob),
+            Some(&body),
+            &[],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let webhook = json!({"trackingNumber": "1ZFAKE", "status": "delivered", "occurredAt": "2026-11-21T10:00:00Z"});
+    let (status, json) = stack
+        .call(
+            "POST",
+            "/api/shipping/webhook",
+            None,
+            Some(&webhook),
+            &[("X-Carrier-Signature", "sha256=00")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{json}");
+    stack.await_final(&alice, id).await;
+}
