@@ -20,7 +20,7 @@ pub struct Stack {
     pub endpoint: String,
     pub outputs: HashMap<String, String>,
     pub http: reqwest::Client,
-    pub aws: aws_config::SdkConfig,
+    pub aws: shared::adapters::aws::SdkConfig,
 }
 
 impl Stack {
@@ -41,14 +41,9 @@ impl Stack {
             "{endpoint}/_aws/execute-api/{}/{}",
             outputs["ApiId"], outputs["StageName"]
         );
-        let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(&endpoint)
-            .region(aws_config::Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-                "test", "test", None, None, "tests",
-            ))
-            .load()
-            .await;
+        // The functions' own SDK set-up: AWS_ENDPOINT_URL and credentials
+        // come from the environment (localstack/env.sh).
+        let aws = shared::adapters::aws::load_config().await;
         Stack {
             api,
             endpoint,

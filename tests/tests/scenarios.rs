@@ -286,10 +286,12 @@ async fn twenty_concurrent_orders_for_five_units_deliver_exactly_five() {
     for _ in 0..20 {
         customers.push(stack.new_customer().await.0);
     }
-    let placed = futures_join(
+    let lines = [(product.as_str(), 1)];
+    let placed = join_all(
         customers
             .iter()
-            .map(|token| stack.place_order(token, &[(&product, 1)], "94102", "tok_visa")),
+            .map(|token| Box::pin(stack.place_order(token, &lines, "94102", "tok_visa")))
+            .collect(),
     )
     .await;
     let mut finals = Vec::new();
@@ -308,19 +310,7 @@ async fn twenty_concurrent_orders_for_five_units_deliver_exactly_five() {
     assert_eq!(stack.stock(&product).await, 0);
 }
 
-/// Runs the futures concurrently on this task.
-async fn futures_join<F: std::future::Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for f in futures {
-        set.push(Box::pin(f));
-    }
-    let mut outputs = Vec::with_capacity(set.len());
-    // Poll all at once: join them pairwise through a small join_all.
-    let results = join_all(set).await;
-    outputs.extend(results);
-    outputs
-}
-
+/// Polls every future concurrently on this task until all are done.
 async fn join_all<F: std::future::Future + Unpin>(mut futures: Vec<F>) -> Vec<F::Output> {
     let mut results: Vec<Option<F::Output>> = futures.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {

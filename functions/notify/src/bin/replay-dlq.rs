@@ -65,7 +65,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let batch = sqs
             .receive_message()
             .queue_url(&args.from)
-            .max_number_of_messages(10.min((args.max - moved) as i32))
+            // At most 10 per call, and never more than are still wanted.
+            .max_number_of_messages((args.max - moved).min(10) as i32)
             .wait_time_seconds(1)
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
             .send()
