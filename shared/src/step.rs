@@ -1,7 +1,8 @@
 //! What the state machine's Lambda tasks share: their input and the error
 //! types its `Retry` and `Catch` match on (`statemachine/CONTRACT.md`).
 
-use crate::ports::StoreError;
+use crate::domain::Order;
+use crate::ports::{OrderStore, StoreError};
 use crate::telemetry;
 use async_trait::async_trait;
 use lambda_runtime::LambdaEvent;
@@ -68,6 +69,15 @@ impl From<StepError> for lambda_runtime::Diagnostic {
     }
 }
 
+/// The order a step works on; a missing one is `OrderNotFound`.
+pub async fn load_order(orders: &dyn OrderStore, input: &StepInput) -> Result<Order, StepError> {
+    orders
+        .get(&input.order_id)
+        .await
+        .map_err(StepError::from_store)?
+        .ok_or_else(|| StepError::OrderNotFound(input.order_id.clone()))
+}
+
 impl AsRef<StepInput> for StepInput {
     fn as_ref(&self) -> &StepInput {
         self
@@ -115,6 +125,15 @@ pub async fn handle<S: Step>(
     }
     .instrument(span)
     .await
+}
+
+/// The event the state machine sends a step for `order_id`, as tests build it.
+pub fn event_for(order_id: &str) -> LambdaEvent<StepInput> {
+    let input = StepInput {
+        order_id: order_id.to_string(),
+        correlation_id: Some("corr-1".to_string()),
+    };
+    LambdaEvent::new(input, lambda_runtime::Context::default())
 }
 
 /// Hands a step to the Lambda runtime (what each step's `main` does).

@@ -8,7 +8,7 @@ use shared::adapters::dynamodb::{DynamoOrderStore, DynamoPaymentLedger};
 use shared::adapters::payment_sim::SimulatedGateway;
 use shared::adapters::UuidV7Ids;
 use shared::ports::{ChargeRequest, OrderStore, PaymentError, PaymentGateway};
-use shared::step::{Step, StepError, StepInput};
+use shared::step::{load_order, Step, StepError, StepInput};
 use std::sync::Arc;
 
 pub struct ChargePayment {
@@ -59,12 +59,7 @@ impl Step for ChargePayment {
     const NAME: &'static str = "charge-payment";
 
     async fn run(&self, input: &StepInput) -> Result<Charged, StepError> {
-        let order = self
-            .orders
-            .get(&input.order_id)
-            .await
-            .map_err(StepError::from_store)?
-            .ok_or_else(|| StepError::OrderNotFound(input.order_id.clone()))?;
+        let order = load_order(&*self.orders, input).await?;
         let request = ChargeRequest {
             idempotency_key: order.id.clone(),
             amount: order.total,

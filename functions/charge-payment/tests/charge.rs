@@ -1,10 +1,8 @@
 use charge_payment::ChargePayment;
-use lambda_runtime::{Context, LambdaEvent};
-use shared::adapters::memory::MemoryWorld;
+use shared::adapters::memory::{sample_order, MemoryWorld};
 use shared::adapters::payment_sim::SimulatedGateway;
-use shared::domain::*;
 use shared::ports::{OrderStore, PaymentState};
-use shared::step::{handle, StepInput};
+use shared::step::{event_for as event, handle};
 use std::sync::Arc;
 
 fn step(world: &MemoryWorld) -> ChargePayment {
@@ -18,38 +16,8 @@ fn step(world: &MemoryWorld) -> ChargePayment {
     }
 }
 
-fn event(order_id: &str) -> LambdaEvent<StepInput> {
-    LambdaEvent::new(
-        StepInput {
-            order_id: order_id.into(),
-            correlation_id: None,
-        },
-        Context::default(),
-    )
-}
-
 async fn order_paying_with(world: &MemoryWorld, id: &str, token: &str) {
-    let order = Order::place(NewOrder {
-        id: id.into(),
-        user_id: "u".into(),
-        items: vec![OrderLine {
-            product_id: "prod-001".into(),
-            name: "Keyboard".into(),
-            quantity: 2,
-            unit_price: Money::from_cents(14999),
-            line_total: Money::from_cents(29998),
-        }],
-        shipping: ShippingAddress {
-            address: "a".into(),
-            city: "c".into(),
-            state: "s".into(),
-            zip: "94102".into(),
-        },
-        payment_token: token.into(),
-        correlation_id: "c".into(),
-        now: chrono::Utc::now(),
-    })
-    .unwrap();
+    let order = sample_order(id, &[("prod-001", 2, 14999)], "94102", token);
     world.orders.create(&order).await.unwrap();
 }
 

@@ -6,7 +6,7 @@ use shared::adapters::aws::{self, ConfigError, SdkConfig};
 use shared::adapters::carrier_sim::SimulatedCarrier;
 use shared::adapters::dynamodb::DynamoOrderStore;
 use shared::ports::{OrderStore, ShippingError, ShippingProvider};
-use shared::step::{Step, StepError, StepInput};
+use shared::step::{load_order, Step, StepError, StepInput};
 use std::sync::Arc;
 
 pub struct CreateShipment {
@@ -42,12 +42,7 @@ impl Step for CreateShipment {
     const NAME: &'static str = "create-shipment";
 
     async fn run(&self, input: &StepInput) -> Result<Shipped, StepError> {
-        let order = self
-            .orders
-            .get(&input.order_id)
-            .await
-            .map_err(StepError::from_store)?
-            .ok_or_else(|| StepError::OrderNotFound(input.order_id.clone()))?;
+        let order = load_order(&*self.orders, input).await?;
         match self.carrier.create_shipment(&order).await {
             Ok(shipment) => Ok(Shipped {
                 order_id: order.id,

@@ -1,10 +1,8 @@
 use create_shipment::CreateShipment;
-use lambda_runtime::{Context, LambdaEvent};
 use shared::adapters::carrier_sim::{SimulatedCarrier, UNDELIVERABLE_ZIP};
-use shared::adapters::memory::MemoryWorld;
-use shared::domain::*;
+use shared::adapters::memory::{sample_order, MemoryWorld};
 use shared::ports::OrderStore;
-use shared::step::{handle, StepInput};
+use shared::step::{event_for as event, handle};
 use std::sync::Arc;
 
 fn step(world: &MemoryWorld) -> CreateShipment {
@@ -14,38 +12,8 @@ fn step(world: &MemoryWorld) -> CreateShipment {
     }
 }
 
-fn event(order_id: &str) -> LambdaEvent<StepInput> {
-    LambdaEvent::new(
-        StepInput {
-            order_id: order_id.into(),
-            correlation_id: None,
-        },
-        Context::default(),
-    )
-}
-
 async fn order_to(world: &MemoryWorld, id: &str, zip: &str) {
-    let order = Order::place(NewOrder {
-        id: id.into(),
-        user_id: "u".into(),
-        items: vec![OrderLine {
-            product_id: "prod-008".into(),
-            name: "IDE".into(),
-            quantity: 1,
-            unit_price: Money::from_cents(999),
-            line_total: Money::from_cents(999),
-        }],
-        shipping: ShippingAddress {
-            address: "1 Main".into(),
-            city: "SF".into(),
-            state: "CA".into(),
-            zip: zip.into(),
-        },
-        payment_token: "tok_visa".into(),
-        correlation_id: "c".into(),
-        now: "2026-11-21T10:00:00Z".parse().unwrap(),
-    })
-    .unwrap();
+    let order = sample_order(id, &[("prod-008", 1, 999)], zip, "tok_visa");
     world.orders.create(&order).await.unwrap();
 }
 

@@ -1,21 +1,10 @@
-use lambda_runtime::{Context, LambdaEvent};
 use refund_payment::RefundPayment;
 use shared::adapters::memory::MemoryWorld;
 use shared::adapters::payment_sim::SimulatedGateway;
 use shared::domain::Money;
 use shared::ports::{ChargeRequest, PaymentGateway, PaymentState};
-use shared::step::{handle, StepInput};
+use shared::step::{event_for as event, handle};
 use std::sync::Arc;
-
-fn event(order_id: &str) -> LambdaEvent<StepInput> {
-    LambdaEvent::new(
-        StepInput {
-            order_id: order_id.into(),
-            correlation_id: None,
-        },
-        Context::default(),
-    )
-}
 
 #[tokio::test]
 async fn refunds_a_capture_once() {

@@ -1,24 +1,13 @@
-use lambda_runtime::{Context, LambdaEvent};
 use release_inventory::ReleaseInventory;
 use shared::adapters::memory::MemoryWorld;
 use shared::ports::{InventoryStore, ReservedLine};
-use shared::step::{handle, StepInput};
+use shared::step::{event_for as event, handle};
 
 fn step(world: &MemoryWorld) -> ReleaseInventory {
     ReleaseInventory {
         inventory: world.catalog.clone(),
         clock: world.clock.clone(),
     }
-}
-
-fn event(order_id: &str) -> LambdaEvent<StepInput> {
-    LambdaEvent::new(
-        StepInput {
-            order_id: order_id.into(),
-            correlation_id: None,
-        },
-        Context::default(),
-    )
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use shared::adapters::aws::{self, ConfigError, SdkConfig};
 use shared::adapters::dynamodb::{DynamoCatalog, DynamoOrderStore};
 use shared::adapters::SystemClock;
 use shared::ports::{Clock, InventoryStore, OrderStore, ReservedLine, StoreError};
-use shared::step::{Step, StepError, StepInput};
+use shared::step::{load_order, Step, StepError, StepInput};
 use std::sync::Arc;
 
 pub struct ReserveInventory {
@@ -48,12 +48,7 @@ impl Step for ReserveInventory {
     const NAME: &'static str = "reserve-inventory";
 
     async fn run(&self, input: &StepInput) -> Result<Reserved, StepError> {
-        let order = self
-            .orders
-            .get(&input.order_id)
-            .await
-            .map_err(StepError::from_store)?
-            .ok_or_else(|| StepError::OrderNotFound(input.order_id.clone()))?;
+        let order = load_order(&*self.orders, input).await?;
         let lines: Vec<ReservedLine> = order
             .line_quantities()
             .into_iter()

@@ -1,9 +1,7 @@
-use lambda_runtime::{Context, LambdaEvent};
 use reserve_inventory::ReserveInventory;
-use shared::adapters::memory::MemoryWorld;
-use shared::domain::*;
+use shared::adapters::memory::{sample_order, MemoryWorld};
 use shared::ports::{InventoryStore, OrderStore, ReservationState};
-use shared::step::{handle, StepInput};
+use shared::step::{event_for as event, handle};
 
 fn step(world: &MemoryWorld) -> ReserveInventory {
     ReserveInventory {
@@ -13,41 +11,13 @@ fn step(world: &MemoryWorld) -> ReserveInventory {
     }
 }
 
-fn event(order_id: &str) -> LambdaEvent<StepInput> {
-    let payload = StepInput {
-        order_id: order_id.into(),
-        correlation_id: Some("c-1".into()),
-    };
-    LambdaEvent::new(payload, Context::default())
-}
-
 async fn order_of(world: &MemoryWorld, id: &str, lines: &[(&str, u32)]) {
-    let items = lines
-        .iter()
-        .map(|(p, q)| OrderLine {
-            product_id: (*p).into(),
-            name: (*p).into(),
-            quantity: *q,
-            unit_price: Money::from_cents(100),
-            line_total: Money::from_cents(100 * i64::from(*q)),
-        })
-        .collect();
-    let order = Order::place(NewOrder {
-        id: id.into(),
-        user_id: "u".into(),
-        items,
-        shipping: ShippingAddress {
-            address: "a".into(),
-            city: "c".into(),
-            state: "s".into(),
-            zip: "94102".into(),
-        },
-        payment_token: "tok_visa".into(),
-        correlation_id: "c-1".into(),
-        now: chrono::Utc::now(),
-    })
-    .unwrap();
-    world.orders.create(&order).await.unwrap();
+    let lines: Vec<(&str, u32, i64)> = lines.iter().map(|(p, q)| (*p, *q, 100)).collect();
+    world
+        .orders
+        .create(&sample_order(id, &lines, "94102", "tok_visa"))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]

@@ -71,6 +71,24 @@ fn built<T, E: std::fmt::Display>(result: Result<T, E>) -> StoreResult<T> {
     result.map_err(|e| StoreError::Corrupt(format!("request build: {e}")))
 }
 
+/// A strongly consistent read of one item by its key, decoded.
+async fn get_one<T: DeserializeOwned>(
+    client: &Client,
+    table: &str,
+    key: &str,
+    value: &str,
+) -> StoreResult<Option<T>> {
+    let output = client
+        .get_item()
+        .table_name(table)
+        .key(key, s(value))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(store_error)?;
+    output.item.map(from_item).transpose()
+}
+
 // ---------------------------------------------------------------- orders
 
 pub struct DynamoOrderStore {
@@ -137,16 +155,7 @@ impl OrderStore for DynamoOrderStore {
     }
 
     async fn get(&self, id: &str) -> StoreResult<Option<Order>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("id", s(id))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?;
-        output.item.map(from_item).transpose()
+        get_one(&self.client, &self.table, "id", id).await
     }
 
     async fn list_for_user(&self, user_id: &str) -> StoreResult<Vec<Order>> {
@@ -274,16 +283,7 @@ impl DynamoCatalog {
     }
 
     async fn get_reservation(&self, order_id: &str) -> StoreResult<Option<Reservation>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.reservations_table)
-            .key("orderId", s(order_id))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?;
-        output.item.map(from_item).transpose()
+        get_one(&self.client, &self.reservations_table, "orderId", order_id).await
     }
 
     fn existing_reservation(existing: Option<Reservation>) -> StoreResult<Reservation> {
@@ -324,15 +324,7 @@ impl ProductStore for DynamoCatalog {
     }
 
     async fn get(&self, id: &str) -> StoreResult<Option<Product>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.products_table)
-            .key("id", s(id))
-            .send()
-            .await
-            .map_err(store_error)?;
-        output.item.map(from_item).transpose()
+        get_one(&self.client, &self.products_table, "id", id).await
     }
 
     async fn create(&self, product: &Product) -> StoreResult<()> {
@@ -609,16 +601,7 @@ impl UserStore for DynamoUserStore {
     }
 
     async fn get(&self, id: &str) -> StoreResult<Option<User>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("pk", s(Self::user_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?;
-        output.item.map(from_item).transpose()
+        get_one(&self.client, &self.table, "pk", &Self::user_key(id)).await
     }
 
     async fn find_by_email(&self, email: &str) -> StoreResult<Option<User>> {
@@ -787,16 +770,7 @@ impl DynamoPaymentLedger {
 #[async_trait]
 impl PaymentLedger for DynamoPaymentLedger {
     async fn get(&self, order_id: &str) -> StoreResult<Option<PaymentRecord>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("orderId", s(order_id))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?;
-        output.item.map(from_item).transpose()
+        get_one(&self.client, &self.table, "orderId", order_id).await
     }
 
     async fn record_attempt(&self, order_id: &str) -> StoreResult<u32> {
@@ -899,16 +873,7 @@ impl ShipmentStore for DynamoShipmentStore {
     }
 
     async fn get(&self, tracking_number: &str) -> StoreResult<Option<AwaitedDelivery>> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .key("trackingNumber", s(tracking_number))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store_error)?;
-        output.item.map(from_item).transpose()
+        get_one(&self.client, &self.table, "trackingNumber", tracking_number).await
     }
 
     async fn complete(

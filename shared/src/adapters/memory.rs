@@ -474,6 +474,10 @@ impl FixedClock {
         FixedClock(Mutex::new(rfc3339.parse().expect("valid RFC 3339 time")))
     }
 
+    pub fn starting_now() -> Self {
+        FixedClock(Mutex::new(Utc::now()))
+    }
+
     pub fn advance(&self, by: chrono::Duration) {
         *lock(&self.0) += by;
     }
@@ -626,6 +630,36 @@ impl CarrierDispatch for RecordingDispatch {
     }
 }
 
+/// An order as the orders API places it, for step tests: lines of
+/// (product id, quantity, unit price in cents), placed at 2026-11-21T10:00Z.
+pub fn sample_order(id: &str, lines: &[(&str, u32, i64)], zip: &str, payment_token: &str) -> Order {
+    let items = lines
+        .iter()
+        .map(|(product_id, quantity, cents)| OrderLine {
+            product_id: (*product_id).to_string(),
+            name: (*product_id).to_string(),
+            quantity: *quantity,
+            unit_price: Money::from_cents(*cents),
+            line_total: Money::from_cents(cents * i64::from(*quantity)),
+        })
+        .collect();
+    Order::place(NewOrder {
+        id: id.to_string(),
+        user_id: "user-1".to_string(),
+        items,
+        shipping: ShippingAddress {
+            address: "1 Main St".into(),
+            city: "SF".into(),
+            state: "CA".into(),
+            zip: zip.into(),
+        },
+        payment_token: payment_token.to_string(),
+        correlation_id: "corr-1".to_string(),
+        now: "2026-11-21T10:00:00Z".parse().expect("valid time"),
+    })
+    .expect("a valid sample order")
+}
+
 /// Every in-memory adapter, wired together, for handler tests.
 pub struct MemoryWorld {
     pub orders: Arc<MemoryOrderStore>,
@@ -657,7 +691,9 @@ impl Default for MemoryWorld {
             shipments: Arc::default(),
             tasks: Arc::default(),
             dispatch: Arc::default(),
-            clock: Arc::new(FixedClock::at("2026-11-21T10:00:00Z")),
+            // Starts at the real time (tokens it stamps are checked against
+            // the system clock) and then moves only when a test moves it.
+            clock: Arc::new(FixedClock::starting_now()),
             ids: Arc::default(),
         }
     }
