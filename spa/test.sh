@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The storefront's browser tests, in Debian's Chromium driven by playwright-core,
+# against a deployed API (the LocalStack stack of scripts/up.sh by default).
+#
+#   spa/test.sh [API_BASE_URL]      # default: .cache/localstack/api-url
+#
+# Installs what it needs: the pinned npm dependencies (npm ci, skipped while
+# package-lock.json is unchanged) and the chromium package (apt) when
+# /usr/bin/chromium is missing. Serves spa/public on a free loopback port with
+# a config.js pointing at the API, runs the tests (node --test), stops the
+# server, prints "N passed, N failed" and exits non-zero on any failure.
+# Screenshots go to docs/screenshots/ (SCREENSHOTS=0 skips them).
+# SPA_TEST_CONCURRENCY (default 2) test files run at once.
+set -euo pipefail
+SPA=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$SPA/.." && pwd)
+cd "$SPA"
+
+api=${1:-}
+if [[ -z $api && -f $ROOT/.cache/localstack/api-url ]]; then
+  api=$(cat "$ROOT/.cache/localstack/api-url")
+fi
+if [[ -z $api ]]; then
+  echo "spa/test.sh: no API URL: pass it as \$1 or run scripts/up.sh first" >&2
+  exit 2
+fi
+api=${api%/}
+
+echo "== npm dependencies (pinned)"
+lock_hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ -f node_modules/.lock-hash && $(cat node_modules/.lock-hash) == "$lock_hash" && -d node_modules/playwright-core ]]; then
+  echo "reusing node_modules (package-lock.json unchanged)"
+else
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_hash" > node_modules/.lock-hash
+fi
+
+echo "== chromium"
+CHROMIUM_PATH=${CHROMIUM_PATH:-/usr/bin/chromium}
+[[ -x $CHROMIUM_PATH ]] || CHROMIUM_PATH=/usr/bin/chromium
+if [[ ! -x $CHROMIUM_PATH ]]; then
+  echo "installing Debian's chromium package"
+  SUDO=""
+  [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
+"$CHROMIUM_PATH" --version 2>/dev/null | head -1 || true
+export CHROMIUM_PATH
+
+echo "== API $api"
+if ! curl -fsS --max-time 15 -o /dev/null "$api/healthz"; then
+  echo "spa/test.sh: the API does not answer at $api/healthz (is the stack up? scripts/up.sh)" >&2
+  exit 2
+fi
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
+    kill "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+node server.mjs --host 127.0.0.1 --port 0 --api "$api" --port-file "$work/port" > "$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 50); do
+  [[ -s $work/port ]] && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
+  sleep 0.1
+done
+spa_url="http://127.0.0.1:$(cat "$work/port")"
+echo "== storefront $spa_url"
+
+echo "== browser tests"
+started=$(date +%s)
+set +e
+SPA_URL="$spa_url" STORE_API_URL="$api" \
+  node --test --test-reporter=spec --test-concurrency="${SPA_TEST_CONCURRENCY:-2}" --test-timeout=300000 \
+  tests/*.test.mjs 2>&1 | tee "$work/report.txt"
+status=${PIPESTATUS[0]}
+set -e
+elapsed=$(( $(date +%s) - started ))
+
+# node's spec reporter ends with "ℹ pass N" / "ℹ fail N".
+passed=$(sed -n 's/^ℹ pass \([0-9]*\)$/\1/p' "$work/report.txt" | tail -1)
+failed=$(sed -n 's/^ℹ fail \([0-9]*\)$/\1/p' "$work/report.txt" | tail -1)
+passed=${passed:-0}
+failed=${failed:-0}
+if [[ $status -ne 0 && $failed -eq 0 ]]; then failed=1; fi
+echo "== browser suite: ${elapsed} s"
+echo "${passed} passed, ${failed} failed"
+[[ $status -eq 0 && $passed -gt 0 ]]
