@@ -4,6 +4,7 @@
 #   2. template and state machine      scripts/check-infra.sh
 #   3. end to end on LocalStack        scripts/up.sh, then the ignored
 #      scenarios of tests/ (integration-tests) against the deployed stack
+#   4. the storefront in Chromium      spa/test.sh against the same API
 # Stops the LocalStack it started (one already running is left running).
 # SKIP_STACK=1 runs 1 and 2 only.
 set -euo pipefail
@@ -28,3 +29,6 @@ scripts/up.sh
 # shellcheck source=../localstack/env.sh
 . localstack/env.sh
 cargo test --locked -p integration-tests -- --ignored --test-threads "${E2E_THREADS:-4}"
+
+echo "== storefront in the browser (spa/test.sh)"
+spa/test.sh "$(cat .cache/localstack/api-url)"

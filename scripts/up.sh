@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings the store up on this machine, as it runs on AWS: builds the
 # functions, starts LocalStack (no Docker), deploys infra/template.yaml into
-# it, verifies the mail sender, seeds the catalog and prints the API URL.
+# it, verifies the mail sender, seeds the catalog, uploads the storefront
+# (spa/) to the stack's bucket and prints the API and storefront URLs.
 # Safe to re-run: reuses the build, the running LocalStack and the stack.
 #
 #   scripts/up.sh          # then: curl "$(cat .cache/localstack/api-url)/api/products"
@@ -20,9 +21,9 @@ step "tools (pinned, into .cache/)"
 localstack/install.sh
 scripts/install-infra-tools.sh
 
-step "build the functions (release, host architecture)"
-cargo build --release --workspace --exclude integration-tests --locked
-.cache/venv-infra/bin/python scripts/build-template.py infra/template.yaml target/release "$OUT/build"
+step "build the functions (profile local: release with thin LTO; host architecture)"
+cargo build --profile local --workspace --exclude integration-tests --locked
+.cache/venv-infra/bin/python scripts/build-template.py infra/template.yaml target/local "$OUT/build"
 
 step "start LocalStack"
 localstack/start.sh
@@ -45,8 +46,15 @@ echo "$api_url" > "$OUT/api-url"
 step "mail sender and seed catalog"
 aws ses verify-email-identity --email-address "$SENDER"
 PRODUCTS_TABLE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ProductsTableName"])' "$OUT/stack-outputs.json") \
-  target/release/seed-products
+  target/local/seed-products
+
+step "storefront (spa/ into the stack's bucket, config.js with the API URL)"
+output() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$OUT/stack-outputs.json" "$1"; }
+spa/deploy.sh "$(output SpaBucketName)" "$api_url"
+spa_url=$(output SpaUrl)
+echo "$spa_url" > "$OUT/spa-url"
 
 step "the store is up ($(( $(date +%s) - started )) s)"
 echo "API: $api_url"
 echo "try: curl $api_url/api/products"
+echo "Storefront: $spa_url"

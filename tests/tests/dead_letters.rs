@@ -77,7 +77,8 @@ async fn a_poison_notification_goes_to_the_dlq_and_is_replayed_once_fixed() {
         .await
         .unwrap();
 
-    let replay = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/release/replay-dlq");
+    // Built by scripts/up.sh with the other binaries (profile `local`).
+    let replay = concat!(env!("CARGO_MANIFEST_DIR"), "/../target/local/replay-dlq");
     let output = std::process::Command::new(replay)
         .args([
             "--from",
@@ -90,7 +91,7 @@ async fn a_poison_notification_goes_to_the_dlq_and_is_replayed_once_fixed() {
         .env("AWS_ACCESS_KEY_ID", "test")
         .env("AWS_SECRET_ACCESS_KEY", "test")
         .output()
-        .expect("target/release/replay-dlq is built by scripts/up.sh");
+        .expect("target/local/replay-dlq is built by scripts/up.sh");
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
