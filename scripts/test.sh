@@ -22,7 +22,10 @@ if [[ ${SKIP_STACK:-0} == 1 ]]; then
 fi
 
 echo "== end to end on LocalStack"
-if ! curl -fsS --max-time 2 -o /dev/null http://127.0.0.1:4566/_localstack/health 2>/dev/null; then
+# Stop at the end the LocalStack this run starts; one this checkout had
+# already started is left running (down.sh only ever stops its own pid).
+pidfile=.cache/localstack/localstack.pid
+if ! { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }; then
   trap 'echo "== stopping LocalStack"; scripts/down.sh' EXIT
 fi
 scripts/up.sh
