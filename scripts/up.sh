@@ -21,8 +21,11 @@ step "tools (pinned, into .cache/)"
 localstack/install.sh
 scripts/install-infra-tools.sh
 
-step "build the functions (profile local: release with thin LTO; host architecture)"
-cargo build --profile local --workspace --exclude integration-tests --locked
+step "build the functions (profile local, host architecture)"
+# The whole workspace, tests' crate included: the same feature set as
+# scripts/test.sh's `cargo test --profile local --workspace`, so the two share
+# one build of the dependencies (Cargo.toml, [profile.local]).
+cargo build --profile local --workspace --locked
 .cache/venv-infra/bin/python scripts/build-template.py infra/template.yaml target/local "$OUT/build"
 
 step "start LocalStack"
