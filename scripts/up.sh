@@ -21,12 +21,14 @@ step "tools (pinned, into .cache/)"
 localstack/install.sh
 scripts/install-infra-tools.sh
 
-step "build the functions (profile local, host architecture)"
+# STORE_PROFILE=release deploys what AWS gets (scripts/bench.sh does).
+profile=${STORE_PROFILE:-local}
+step "build the functions (profile $profile, host architecture)"
 # The whole workspace, tests' crate included: the same feature set as
 # scripts/test.sh's `cargo test --profile local --workspace`, so the two share
 # one build of the dependencies (Cargo.toml, [profile.local]).
-cargo build --profile local --workspace --locked
-.cache/venv-infra/bin/python scripts/build-template.py infra/template.yaml target/local "$OUT/build"
+cargo build --profile "$profile" --workspace --locked
+.cache/venv-infra/bin/python scripts/build-template.py infra/template.yaml "target/$profile" "$OUT/build"
 
 step "start LocalStack"
 localstack/start.sh
@@ -49,7 +51,7 @@ echo "$api_url" > "$OUT/api-url"
 step "mail sender and seed catalog"
 aws ses verify-email-identity --email-address "$SENDER"
 PRODUCTS_TABLE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ProductsTableName"])' "$OUT/stack-outputs.json") \
-  target/local/seed-products
+  "target/$profile/seed-products"
 
 step "storefront (spa/ into the stack's bucket, config.js with the API URL)"
 output() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$OUT/stack-outputs.json" "$1"; }

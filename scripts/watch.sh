@@ -10,12 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CARGO_LAMBDA_VERSION=1.9.2
+scripts/install-cargo-lambda.sh
 venv=.cache/venv-tools
-if [[ ! -x "$venv/bin/cargo-lambda" ]] || ! "$venv/bin/cargo-lambda" lambda --version | grep -q "$CARGO_LAMBDA_VERSION"; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet "cargo-lambda==$CARGO_LAMBDA_VERSION"
-fi
 
 env_file=.cache/watch.env
 stack="${STACK_NAME:-serverless-store}"
