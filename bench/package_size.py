@@ -1,7 +1,8 @@
 """Zipped `bootstrap` per function, as Lambda receives it (deflate, level 9,
 like cargo-lambda's --output-format zip). Prints JSON.
 
-  python3 bench/package_size.py <arch> <binary dir> <function>...
+  python3 bench/package_size.py <arch> <binary path, {} = function> <function>...
+  e.g.  x86_64 'target/release/{}'   arm64 'target/lambda/{}/bootstrap' 
 """
 
 import io
@@ -23,10 +24,10 @@ def zipped_size(binary: str) -> int:
 
 
 def main():
-    arch, directory, *functions = sys.argv[1:]
+    arch, pattern, *functions = sys.argv[1:]
     rows = []
     for name in functions:
-        binary = os.path.join(directory, name)
+        binary = pattern.format(name)
         rows.append({"function": name, "arch": arch, "binary_bytes": os.path.getsize(binary),
                      "zipped_bytes": zipped_size(binary)})
         print(f"{arch:<7} {name:<18} {rows[-1]['binary_bytes'] / 1e6:6.2f} MB  zipped {rows[-1]['zipped_bytes'] / 1e6:5.2f} MB",

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
+import io
 import json
 import re
 import statistics
@@ -30,6 +31,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+import zipfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -99,6 +101,7 @@ class Stack:
         self.sfn = session.client("stepfunctions")
         self.logs = session.client("logs")
         self.sqs = session.client("sqs")
+        self.lambdas = session.client("lambda")
         self.machine = self.outputs["StateMachineArn"]
 
     def wait_notifications_sent(self, timeout_s: float = 90) -> None:
@@ -149,7 +152,7 @@ class Stack:
         sent = time.time()
         status, body = self.api.call("POST", "/api/orders", order, token, {"Idempotency-Key": str(uuid.uuid4())})
         assert status == 201, (status, body)
-        return body["data"]["id"] if "data" in body else body["id"], sent
+        return body["id"], sent
 
     def wait_terminal(self, execution_arn: str, timeout_s: float = 120) -> dict:
         deadline = time.time() + timeout_s
@@ -174,15 +177,17 @@ def pipeline(stack: Stack, orders: int) -> tuple[dict, list[str]]:
         statuses[done["status"]] += 1
         order_ids.append(order_id)
     status, body = stack.api.call("GET", f"/api/orders/{order_ids[-1]}", token=token)
-    final = (body.get("data") or body)["status"]
+    final = body["state"]  # the seed API's order shape: {id, data, state}
     assert status == 200 and final == "delivered", (status, body)
     return {"orders": orders, "executions": dict(statuses), "last_order_status": final,
             "placed_to_terminal_ms": summary(latencies)}, order_ids
 
 
-def noop_definition(stack: Stack, order_id: str) -> str:
-    """The real definition with every Task replaced by a Pass state that
-    outputs what that Task's state output was in a real (happy) execution."""
+def noop_definition(stack: Stack, order_id: str, echo_function: str | None) -> str:
+    """The real definition with every Task made a no-op that outputs what
+    that Task's state output was in a real (happy) execution: a Pass state
+    (echo_function None: the engine alone), or a Lambda task calling an echo
+    function (the engine plus a task round trip on this stack)."""
     definition = json.loads(stack.sfn.describe_state_machine(stateMachineArn=stack.machine)["definition"])
     outputs = {}
     history = stack.sfn.get_execution_history(executionArn=stack.execution_arn(order_id), maxResults=1000)
@@ -193,30 +198,61 @@ def noop_definition(stack: Stack, order_id: str) -> str:
     for name, state in definition["States"].items():
         if state["Type"] != "Task":
             continue
-        noop = {"Type": "Pass", "Result": outputs.get(name, {}), "ResultPath": "$"}
+        recorded = outputs.get(name, {})
+        if echo_function:
+            noop = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke",
+                    "Parameters": {"FunctionName": echo_function, "Payload": recorded}, "OutputPath": "$.Payload"}
+        else:
+            noop = {"Type": "Pass", "Result": recorded, "ResultPath": "$"}
         noop.update({k: state[k] for k in ("Next", "End") if k in state})
         definition["States"][name] = noop
     return json.dumps(definition)
 
 
-def floor(stack: Stack, order_id: str, runs: int) -> dict:
-    name = f"bench-noop-{uuid.uuid4().hex[:8]}"
+def echo_function(stack: Stack, binary: Path) -> str:
+    """Deploys the floor binary (returns its event) as a Lambda function."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o755 << 16
+        z.writestr(info, binary.read_bytes())
+    name = f"bench-echo-{uuid.uuid4().hex[:8]}"
+    arn = stack.lambdas.create_function(
+        FunctionName=name, Runtime="provided.al2023", Handler="bootstrap", MemorySize=128,
+        Role="arn:aws:iam::000000000000:role/bench", Code={"ZipFile": archive.getvalue()},
+    )["FunctionArn"]
+    stack.lambdas.get_waiter("function_active_v2").wait(FunctionName=name)
+    stack.lambdas.invoke(FunctionName=name, Payload=b"{}")  # warm, like the real functions
+    return arn
+
+
+def run_floor(stack: Stack, definition: str, runs: int) -> dict:
     machine = stack.sfn.create_state_machine(
-        name=name, definition=noop_definition(stack, order_id),
+        name=f"bench-noop-{uuid.uuid4().hex[:8]}", definition=definition,
         roleArn="arn:aws:iam::000000000000:role/bench", type="STANDARD",
     )["stateMachineArn"]
     try:
-        latencies, execution_only = [], []
+        latencies = []
         for i in range(runs):
             sent = time.time()
             arn = stack.sfn.start_execution(stateMachineArn=machine, name=f"run-{i}", input=json.dumps({"orderId": f"noop-{i}"}))["executionArn"]
             done = stack.wait_terminal(arn)
             assert done["status"] == "SUCCEEDED", done
             latencies.append((done["stopDate"].timestamp() - sent) * 1000)
-            execution_only.append((done["stopDate"] - done["startDate"]).total_seconds() * 1000)
-        return {"runs": runs, "start_to_terminal_ms": summary(latencies), "execution_ms": summary(execution_only)}
+        return {"runs": runs, "start_to_terminal_ms": summary(latencies)}
     finally:
         stack.sfn.delete_state_machine(stateMachineArn=machine)
+
+
+def floor(stack: Stack, order_id: str, runs: int, floor_binary: Path) -> dict:
+    echo = echo_function(stack, floor_binary)
+    try:
+        return {
+            "pass_states": run_floor(stack, noop_definition(stack, order_id, None), runs),
+            "noop_tasks": run_floor(stack, noop_definition(stack, order_id, echo), runs),
+        }
+    finally:
+        stack.lambdas.delete_function(FunctionName=echo)
 
 
 def throughput(stack: Stack, clients: int, per_client: int) -> dict:
@@ -410,9 +446,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--orders", type=int, default=50)
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--per-client", type=int, default=25)
+    parser.add_argument("--per-client", type=int, default=10)
     parser.add_argument("--catalog-seconds", type=float, default=15)
     parser.add_argument("--warm-calls", type=int, default=200)
+    parser.add_argument("--floor-runs", type=int, default=20)
+    parser.add_argument("--floor-binary", type=Path, default=ROOT / "target" / "release" / "floor")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     stack = Stack()
@@ -434,9 +472,9 @@ def main():
     results["stack_durations"] = warm_durations(stack, since, until)
 
     print("floor: the same state machine with no-op tasks", flush=True)
-    results["floor"] = floor(stack, order_ids[-1], args.orders)
+    results["floor"] = floor(stack, order_ids[-1], args.floor_runs, args.floor_binary)
     p50 = results["pipeline"]["placed_to_terminal_ms"]["p50"]
-    floor_p50 = results["floor"]["start_to_terminal_ms"]["p50"]
+    floor_p50 = results["floor"]["noop_tasks"]["start_to_terminal_ms"]["p50"]
     results["own_share"] = {"total_p50_ms": p50, "floor_p50_ms": floor_p50, "ours_p50_ms": p50 - floor_p50,
                             "ours_fraction": (p50 - floor_p50) / p50}
 

@@ -41,14 +41,15 @@ step "release build (host)"
 cargo build --release --workspace --locked
 
 step "package size"
-python3 bench/package_size.py x86_64 target/release "${functions[@]}" >"$out/size-x86_64.json"
+python3 bench/package_size.py x86_64 'target/release/{}' "${functions[@]}" >"$out/size-x86_64.json"
 if [[ ${BENCH_SKIP_ARM64:-0} != 1 ]]; then
   scripts/install-cargo-lambda.sh
   rustup target add aarch64-unknown-linux-gnu
   # Only the function crates: what SAM builds.
-  .cache/venv-tools/bin/cargo-lambda lambda build --release --arm64 --locked \
+  # The venv first on PATH: cargo-lambda finds zig as its python's ziglang.
+  PATH="$PWD/.cache/venv-tools/bin:$PATH" cargo-lambda lambda build --release --arm64 --locked \
     $(printf -- '-p %s ' "${functions[@]}")
-  python3 bench/package_size.py arm64 target/aarch64-unknown-linux-gnu/release "${functions[@]}" >"$out/size-arm64.json"
+  python3 bench/package_size.py arm64 'target/lambda/{}/bootstrap' "${functions[@]}" >"$out/size-arm64.json"
 fi
 
 step "cold start (Runtime API stub, 25 runs per function)"

@@ -160,6 +160,20 @@ where
     samples.split_off(plan.warmup)
 }
 
+/// `measure` for an HTTP handler whose every call must answer `expected`.
+async fn measure_http<F, Fut>(
+    plan: Plan,
+    inputs: Vec<Request>,
+    handle: F,
+    expected: StatusCode,
+) -> Vec<Duration>
+where
+    F: FnMut(Request) -> Fut,
+    Fut: Future<Output = Response<Body>>,
+{
+    measure(plan, inputs, handle, expect_status(expected)).await
+}
+
 /// Panics unless the response has the expected status.
 fn expect_status(expected: StatusCode) -> impl FnMut(Response<Body>) {
     move |response| {
@@ -218,13 +232,7 @@ async fn auth_login(plan: Plan) -> Row {
         request(Method::POST, "/api/auth/login", Some(&body), None)
     });
     let svc = &svc;
-    let samples = measure(
-        plan,
-        inputs,
-        move |req| svc.handle(req),
-        expect_status(StatusCode::OK),
-    )
-    .await;
+    let samples = measure_http(plan, inputs, move |req| svc.handle(req), StatusCode::OK).await;
     Row::new("auth", "POST login (argon2id)", samples)
 }
 
@@ -237,13 +245,7 @@ async fn auth_profile(plan: Plan) -> Row {
         request(Method::GET, "/api/auth/profile", None, Some(&token))
     });
     let svc = &svc;
-    let samples = measure(
-        plan,
-        inputs,
-        move |req| svc.handle(req),
-        expect_status(StatusCode::OK),
-    )
-    .await;
+    let samples = measure_http(plan, inputs, move |req| svc.handle(req), StatusCode::OK).await;
     Row::new("auth", "GET profile (JWT)", samples)
 }
 
@@ -266,13 +268,7 @@ async fn catalog_list(plan: Plan) -> Row {
         request(Method::GET, "/api/products", None, None)
     });
     let svc = &svc;
-    let samples = measure(
-        plan,
-        inputs,
-        move |req| svc.handle(req),
-        expect_status(StatusCode::OK),
-    )
-    .await;
+    let samples = measure_http(plan, inputs, move |req| svc.handle(req), StatusCode::OK).await;
     Row::new("catalog", "GET products", samples)
 }
 
@@ -283,13 +279,7 @@ async fn catalog_get(plan: Plan) -> Row {
         request(Method::GET, "/api/products/prod-001", None, None)
     });
     let svc = &svc;
-    let samples = measure(
-        plan,
-        inputs,
-        move |req| svc.handle(req),
-        expect_status(StatusCode::OK),
-    )
-    .await;
+    let samples = measure_http(plan, inputs, move |req| svc.handle(req), StatusCode::OK).await;
     Row::new("catalog", "GET product", samples)
 }
 
@@ -337,11 +327,11 @@ async fn orders_place(plan: Plan) -> Row {
         .map(|i| place_order_request(&token, &format!("bench-{i}")))
         .collect();
     let svc = &svc;
-    let samples = measure(
+    let samples = measure_http(
         plan,
         inputs,
         move |req| svc.handle(req),
-        expect_status(StatusCode::CREATED),
+        StatusCode::CREATED,
     )
     .await;
     Row::new("orders", "POST order (Idempotency-Key)", samples)
@@ -358,13 +348,7 @@ async fn orders_get(plan: Plan) -> Row {
         request(Method::GET, &path, None, Some(&token))
     });
     let svc = &svc;
-    let samples = measure(
-        plan,
-        inputs,
-        move |req| svc.handle(req),
-        expect_status(StatusCode::OK),
-    )
-    .await;
+    let samples = measure_http(plan, inputs, move |req| svc.handle(req), StatusCode::OK).await;
     Row::new("orders", "GET order", samples)
 }
 
