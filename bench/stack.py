@@ -25,6 +25,7 @@ import datetime as dt
 import http.client
 import io
 import json
+import os
 import re
 import statistics
 import threading
@@ -39,6 +40,7 @@ import boto3
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / ".cache" / "localstack"
+STACK_NAME = os.environ.get("STACK_NAME", "serverless-store")
 TERMINAL = {"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"}
 ADMIN = {"email": "admin@store.test", "password": "admin-password-for-tests", "name": "Admin"}
 SHIPPING = {"address": "1 Bench Street", "city": "Springfield", "state": "CA", "zip": "94102"}
@@ -370,10 +372,9 @@ def function_reports(stack: Stack, since_ms: int, until_ms: int) -> dict:
 
 
 def short_name(function_name: str) -> str:
-    """serverless-store-ChargePaymentFunction-1a2b3c -> charge-payment"""
-    match = re.match(r".*?-([A-Za-z]+)Function-[0-9a-f]+$", function_name)
-    core = match.group(1) if match else function_name
-    return re.sub(r"(?<!^)([A-Z])", r"-\1", core).lower()
+    """serverless-store-charge-payment -> charge-payment (the template names
+    functions <stack>-<crate>)."""
+    return function_name.removeprefix(STACK_NAME + "-")
 
 
 LOG_LINE = re.compile(r"^(\S+)\s+INFO .*localstack\.request\.aws\s+: AWS (\w+)\.(\w+) =>")

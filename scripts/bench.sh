@@ -57,7 +57,8 @@ target/release/cold_start --bin-dir target/release --events bench/events --runs 
   --json "$out/cold-start.json"
 
 step "warm handler latency, in-process (in-memory adapters)"
-target/release/warm --json "$out/warm.json"
+# stdout carries the handlers' own metric lines; the table is on stderr.
+target/release/warm --json "$out/warm.json" >/dev/null
 
 if [[ ${BENCH_SKIP_STACK:-0} != 1 ]]; then
   step "the local stack, release binaries"
