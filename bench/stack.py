@@ -261,11 +261,17 @@ def throughput(stack: Stack, clients: int, per_client: int) -> dict:
     product = stack.product(stock=clients * per_client + 10)
     tokens = [stack.customer() for _ in range(clients)]
     placed: list[tuple[str, float]] = []
+    errors = Counter()
     lock = threading.Lock()
 
     def client(token: str):
         for _ in range(per_client):
-            order = stack.place(token, product)
+            try:
+                order = stack.place(token, product)
+            except AssertionError as refused:  # counted and reported, not fatal
+                with lock:
+                    errors[str(refused.args[0][0])] += 1
+                continue
             with lock:
                 placed.append(order)
 
@@ -283,7 +289,7 @@ def throughput(stack: Stack, clients: int, per_client: int) -> dict:
         statuses[done["status"]] += 1
     finished = max(stops)
     return {
-        "clients": clients, "orders": len(placed), "executions": dict(statuses),
+        "clients": clients, "orders": len(placed), "executions": dict(statuses), "refused": dict(errors),
         "placed_per_s": len(placed) / (all_placed - started),
         "completed_per_s": len(placed) / (finished - started),
         "wall_s": finished - started,
