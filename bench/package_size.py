@@ -12,15 +12,20 @@ import sys
 import zipfile
 
 
-def zipped_size(binary: str) -> int:
+def bootstrap_zip(binary: bytes) -> bytes:
+    """A Lambda package: the binary as an executable `bootstrap`."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         info = zipfile.ZipInfo("bootstrap")
         info.external_attr = 0o755 << 16
         info.compress_type = zipfile.ZIP_DEFLATED
-        with open(binary, "rb") as f:
-            archive.writestr(info, f.read(), compresslevel=9)
-    return len(buffer.getvalue())
+        archive.writestr(info, binary, compresslevel=9)
+    return buffer.getvalue()
+
+
+def zipped_size(binary: str) -> int:
+    with open(binary, "rb") as f:
+        return len(bootstrap_zip(f.read()))
 
 
 def main():

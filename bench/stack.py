@@ -23,8 +23,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import http.client
-import io
 import json
+import math
 import os
 import re
 import statistics
@@ -32,11 +32,12 @@ import threading
 import time
 import urllib.parse
 import uuid
-import zipfile
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 import boto3
+
+from package_size import bootstrap_zip  # bench/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / ".cache" / "localstack"
@@ -49,7 +50,7 @@ SHIPPING = {"address": "1 Bench Street", "city": "Springfield", "state": "CA", "
 def quantile(samples: list[float], q: float) -> float:
     """Nearest rank, like bench::quantile in Rust."""
     ordered = sorted(samples)
-    rank = max(1, min(len(ordered), -(-int(q * len(ordered) * 1000) // 1000)))
+    rank = max(1, min(len(ordered), math.ceil(q * len(ordered))))
     return ordered[rank - 1]
 
 
@@ -213,15 +214,10 @@ def noop_definition(stack: Stack, order_id: str, echo_function: str | None) -> s
 
 def echo_function(stack: Stack, binary: Path) -> str:
     """Deploys the floor binary (returns its event) as a Lambda function."""
-    archive = io.BytesIO()
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
-        info = zipfile.ZipInfo("bootstrap")
-        info.external_attr = 0o755 << 16
-        z.writestr(info, binary.read_bytes())
     name = f"bench-echo-{uuid.uuid4().hex[:8]}"
     arn = stack.lambdas.create_function(
         FunctionName=name, Runtime="provided.al2023", Handler="bootstrap", MemorySize=128,
-        Role="arn:aws:iam::000000000000:role/bench", Code={"ZipFile": archive.getvalue()},
+        Role="arn:aws:iam::000000000000:role/bench", Code={"ZipFile": bootstrap_zip(binary.read_bytes())},
     )["FunctionArn"]
     stack.lambdas.get_waiter("function_active_v2").wait(FunctionName=name)
     stack.lambdas.invoke(FunctionName=name, Payload=b"{}")  # warm, like the real functions
@@ -414,9 +410,9 @@ def history_counts(stack: Stack, order_ids: list[str]) -> dict:
             "integrations_per_order": {k: v / n for k, v in sorted(integrations.items())}}
 
 
-def counts(stack: Stack, order_ids: list[str], since: float, until: float, api_calls_per_order: int) -> dict:
+def counts(stack: Stack, reports: dict, order_ids: list[str], since: float, until: float,
+           api_calls_per_order: int) -> dict:
     n = len(order_ids)
-    reports = function_reports(stack, int(since * 1000), int(until * 1000) + 2000)
     per_function = {}
     for name, data in sorted(reports.items()):
         rows = data["reports"]
@@ -438,10 +434,10 @@ def counts(stack: Stack, order_ids: list[str], since: float, until: float, api_c
     }
 
 
-def warm_durations(stack: Stack, since: float, until: float) -> dict:
+def warm_durations(reports: dict) -> dict:
     """Each function's own handler time (REPORT Duration, warm calls only)."""
     out = {}
-    for name, data in sorted(function_reports(stack, int(since * 1000), int(until * 1000) + 2000).items()):
+    for name, data in sorted(reports.items()):
         warm = [r["duration"] for r in data["reports"] if r["init"] is None]
         cold = [r["init"] for r in data["reports"] if r["init"] is not None]
         if warm:
@@ -475,8 +471,9 @@ def main():
     until = time.time()
     # Counts come from this window: one order at a time, nothing else running.
     # Per order the client made 1 POST /api/orders (the final GET is one per run).
-    results["counts"] = counts(stack, order_ids, since, until, api_calls_per_order=1)
-    results["stack_durations"] = warm_durations(stack, since, until)
+    reports = function_reports(stack, int(since * 1000), int(until * 1000) + 2000)
+    results["counts"] = counts(stack, reports, order_ids, since, until, api_calls_per_order=1)
+    results["stack_durations"] = warm_durations(reports)
 
     print("floor: the same state machine with no-op tasks", flush=True)
     results["floor"] = floor(stack, order_ids[-1], args.floor_runs, args.floor_binary)
