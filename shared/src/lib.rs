@@ -6,6 +6,7 @@ pub mod adapters;
 pub mod auth;
 pub mod domain;
 pub mod http;
+pub mod milestone;
 pub mod ports;
 pub mod step;
 pub mod telemetry;

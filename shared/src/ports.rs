@@ -1,7 +1,9 @@
 //! The ports: what the handlers need from the outside world, as traits. Each
 //! has a DynamoDB/AWS adapter for production and an in-memory one for tests.
 
-use crate::domain::{LifecycleEvent, LifecycleEventKind, Money, Order, OrderStatus, Product, User};
+use crate::domain::{
+    LifecycleEvent, LifecycleEventKind, Money, Order, OrderRecord, OrderStatus, Product, User,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -50,6 +52,17 @@ pub trait OrderStore: Send + Sync {
         next: OrderStatus,
         reason: &str,
         at: DateTime<Utc>,
+    ) -> StoreResult<Order>;
+    /// `transition`, also storing what the step produced (the payment or
+    /// the shipment) in the same conditional write.
+    async fn transition_keeping(
+        &self,
+        id: &str,
+        expected: &[OrderStatus],
+        next: OrderStatus,
+        reason: &str,
+        at: DateTime<Utc>,
+        record: &OrderRecord,
     ) -> StoreResult<Order>;
 }
 

@@ -30,6 +30,10 @@ pub enum StepError {
     OrderNotFound(String),
     #[error("reservation already released for order {0}")]
     ReservationReleased(String),
+    /// The order is not in a status this step works on: the only legal
+    /// cause is a customer cancel, which the state machine checks.
+    #[error("order moved: {0}")]
+    OrderMoved(String),
     /// Worth retrying: throttling, timeouts, a dependency briefly down.
     #[error("transient failure: {0}")]
     Transient(String),
@@ -47,6 +51,7 @@ impl StepError {
             StepError::ShippingFailed(_) => "ShippingFailed",
             StepError::OrderNotFound(_) => "OrderNotFound",
             StepError::ReservationReleased(_) => "ReservationReleased",
+            StepError::OrderMoved(_) => "OrderMoved",
             StepError::Transient(_) => "Transient",
             StepError::Internal(_) => "Internal",
         }
@@ -166,6 +171,7 @@ mod tests {
                 StepError::ReservationReleased("o".into()),
                 "ReservationReleased",
             ),
+            (StepError::OrderMoved("o".into()), "OrderMoved"),
             (StepError::Transient("slow".into()), "Transient"),
             (StepError::Internal("bug".into()), "Internal"),
         ];

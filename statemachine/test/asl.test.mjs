@@ -18,6 +18,12 @@ const SIMULATION = JSON.parse(RAW.replaceAll('${DeliveryTimeoutSeconds}', '60480
 
 const ALL_STATUSES = ['new', 'validating', 'validated', 'paying', 'paid', 'payment_failed', 'shipping', 'shipped', 'ship_failed', 'delivered', 'cancelled', 'failed'];
 const SET_BY_API = ['new', 'cancelled'];
+// The forward functions write these themselves (reserve-inventory: validated;
+// charge-payment: paying, paid; create-shipment: shipping, shipped), each
+// conditional on the status it expects, and publish their milestone's event;
+// the machine writes the rest and publishes the rest.
+const SET_BY_FUNCTIONS = ['validated', 'paying', 'paid', 'shipping', 'shipped'];
+const SET_BY_MACHINE = ['validating', 'payment_failed', 'ship_failed', 'delivered', 'failed'];
 // statemachine/CONTRACT.md, "Legal transitions".
 const LEGAL = {
   new: ['validating', 'cancelled', 'failed'],
@@ -36,7 +42,15 @@ const LEGAL = {
 const TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Transient'];
 const FORWARD_FUNCTIONS = ['${ReserveInventoryFunctionArn}', '${ChargePaymentFunctionArn}', '${CreateShipmentFunctionArn}', '${AwaitDeliveryFunctionArn}'];
 const COMPENSATION_FUNCTIONS = ['${ReleaseInventoryFunctionArn}', '${RefundPaymentFunctionArn}'];
-const MACHINE_EVENTS = ['order.validated', 'order.paid', 'order.shipped', 'order.delivered', 'order.failed', 'order.payment_refunded', 'order.inventory_released', 'order.needs_attention'];
+const FUNCTION_EVENTS = ['order.validated', 'order.paid', 'order.shipped'];
+const MACHINE_EVENTS = ['order.delivered', 'order.failed', 'order.payment_refunded', 'order.inventory_released', 'order.needs_attention'];
+// The forward tasks that write their milestone and publish its event: the
+// eventId they get (made once in MarkValidating) and the attempt counter.
+const MILESTONE_TASKS = {
+  '${ReserveInventoryFunctionArn}': { milestone: 'validated', attempt: null },
+  '${ChargePaymentFunctionArn}': { milestone: 'paid', attempt: 'payment' },
+  '${CreateShipmentFunctionArn}': { milestone: 'shipped', attempt: 'shipping' },
+};
 const DETAIL_KEYS = ['correlationId', 'eventId', 'occurredAt', 'orderId', 'status', 'userId', 'version'];
 
 const states = Object.entries(ASL.States);
@@ -185,6 +199,37 @@ describe('forward tasks', () => {
     });
   }
 
+  test('reserve, charge and create-shipment get their milestone eventId and attempt, and catch OrderMoved into CheckCancelled', () => {
+    const made = ASL.States[ASL.StartAt].ResultSelector?.eventIds ?? {};
+    const attempts = ASL.States[ASL.StartAt].ResultSelector?.attempts ?? {};
+    for (const [arn, { milestone, attempt }] of Object.entries(MILESTONE_TASKS)) {
+      const found = forwardTasks.filter(([, s]) => fnOf(s) === arn);
+      assert.ok(found.length > 0, `${arn} is invoked`);
+      for (const [name, s] of found) {
+        const payload = s.Parameters.Payload;
+        assert.equal(payload['eventId.$'], `$.order.eventIds.${milestone}`, `${name}: eventId`);
+        assert.equal(made[`${milestone}.$`], 'States.UUID()', `${name}: $.order.eventIds.${milestone} is made once, in ${ASL.StartAt}`);
+        if (attempt) {
+          assert.equal(payload['attempt.$'], `$.order.attempts.${attempt}`, `${name}: attempt`);
+          assert.equal(attempts[attempt], 1, `${name}: the ${attempt} attempts start at 1 in ${ASL.StartAt}`);
+        } else assert.ok(!('attempt.$' in payload) && !('attempt' in payload), `${name}: no attempt`);
+        const i = s.Catch.findIndex((c) => c.ErrorEquals.includes('OrderMoved'));
+        assert.ok(i >= 0, `${name}: catches OrderMoved`);
+        assert.equal(s.Catch[i].Next, 'CheckCancelled', `${name}: OrderMoved -> CheckCancelled`);
+        assert.equal(s.Catch[i].ResultPath, '$.error', `${name}: OrderMoved keeps the error for the needs-attention reason`);
+        assert.ok(!s.Retry.some((r) => r.ErrorEquals.includes('OrderMoved')), `${name}: OrderMoved is never retried`);
+      }
+    }
+    // those event ids belong to the functions: no other state uses them
+    for (const [name, s] of states) {
+      const { milestone } = MILESTONE_TASKS[isLambda(s) ? fnOf(s) : ''] ?? {};
+      walkStrings(s.Parameters ?? {}, (v, path) => {
+        const m = /^\$\.order\.eventIds\.(\w+)$/.exec(v);
+        if (m && Object.values(MILESTONE_TASKS).some((t) => t.milestone === m[1])) assert.equal(m[1], milestone, `${name} uses ${v} at ${path}`);
+      });
+    }
+  });
+
   test('await-delivery waits for the task token with a timeout and no heartbeat', () => {
     const [[, s]] = forwardTasks.filter(([, t]) => fnOf(t) === '${AwaitDeliveryFunctionArn}');
     assert.equal(s.Resource, 'arn:aws:states:::lambda:invoke.waitForTaskToken');
@@ -278,30 +323,32 @@ describe('order status updates', () => {
     }
   });
 
-  test('the machine sets the 10 statuses the API does not', () => {
+  test('the API, the forward functions and the machine set the 10 statuses between them, each its own share', () => {
+    const shares = [...SET_BY_API, ...SET_BY_FUNCTIONS, ...SET_BY_MACHINE];
+    assert.deepEqual([...shares].sort(), [...ALL_STATUSES].sort(), 'every status has exactly one writer');
+    assert.equal(new Set(shares).size, shares.length, 'no status has two writers');
     const set = new Set(updates.filter(changesStatus).map((e) => statusOf(e).to));
-    const expected = ALL_STATUSES.filter((s) => !SET_BY_API.includes(s));
-    assert.deepEqual([...set].sort(), [...expected].sort());
-    for (const s of SET_BY_API) assert.ok(!set.has(s), `the machine must not set ${s}`);
+    assert.deepEqual([...set].sort(), [...SET_BY_MACHINE].sort(), 'the machine sets exactly its share');
+    for (const s of [...SET_BY_API, ...SET_BY_FUNCTIONS]) assert.ok(!set.has(s), `the machine must not set ${s}`);
   });
 
-  test('paid stores the payment and shipped stores the shipment in the same write', () => {
-    const to = (status) => updates.filter(changesStatus).filter((e) => statusOf(e).to === status);
-    for (const [name, s] of to('paid')) assert.ok(s.Parameters.ExpressionAttributeValues[':payment']?.M?.transactionId && s.Parameters.ExpressionAttributeValues[':payment'].M.last4, name);
-    for (const [name, s] of to('shipped')) {
-      const m = s.Parameters.ExpressionAttributeValues[':shipment']?.M;
-      assert.ok(m?.carrier && m.trackingNumber && m.estimatedDelivery, name);
+  test('the machine stores neither the payment nor the shipment (the functions store them with paid / shipped)', () => {
+    for (const [name, s] of updates) {
+      const p = s.Parameters;
+      assert.doesNotMatch(p.UpdateExpression, /payment|shipment/i, `${name}: ${p.UpdateExpression}`);
+      assert.ok(!(':payment' in (p.ExpressionAttributeValues ?? {})) && !(':shipment' in (p.ExpressionAttributeValues ?? {})), name);
     }
   });
 });
 
 describe('events', () => {
-  test('every lifecycle event of the machine is published with the contract detail and no personal data', () => {
+  test('the machine publishes exactly its share of the lifecycle events, with the contract detail and no personal data', () => {
     const published = new Set();
     for (const [name, s] of publishes) {
       for (const e of s.Parameters.Entries) {
         assert.equal(e.Source, 'store.order-pipeline', name);
         assert.equal(e.EventBusName, '${EventBusName}', name);
+        assert.ok(!FUNCTION_EVENTS.includes(e.DetailType), `${name}: ${e.DetailType} is published by its function`);
         assert.ok(MACHINE_EVENTS.includes(e.DetailType), `${name}: ${e.DetailType}`);
         published.add(e.DetailType);
         const keys = Object.keys(e.Detail).map((k) => k.replace(/\.\$$/, '')).sort();
@@ -346,18 +393,35 @@ const always = (error) => () => error;
 const eventTypes = (r) => r.world.events.map((e) => e.DetailType);
 const called = (r, name) => r.world.calls.filter((c) => c.fn === fn(name)).length;
 
+const MILESTONE_OF = { 'order.validated': 'validated', 'order.paid': 'paid', 'order.shipped': 'shipped' };
+
 function assertSagaInvariant(r) {
+  // events, whoever published them: the contract's detail, for this order
+  const firstById = new Map();
+  for (const e of r.world.events) {
+    assert.equal(e.Source, 'store.order-pipeline', e.DetailType);
+    assert.deepEqual(Object.keys(e.Detail).sort(), DETAIL_KEYS, `${e.DetailType}: detail keys`);
+    assert.equal(e.Detail.version, 1);
+    assert.ok(e.Detail.eventId && e.Detail.userId === 'user-1' && e.Detail.orderId === 'order-1' && e.Detail.correlationId === 'corr-1', JSON.stringify(e.Detail));
+    // an eventId names one event: it repeats only when a retry re-publishes that same
+    // event (consumers de-duplicate on it); only the time of the publish may differ
+    const first = firstById.get(e.Detail.eventId);
+    const sameEvent = (x) => ({ ...x, Detail: { ...x.Detail, occurredAt: undefined } });
+    if (first) assert.deepEqual(sameEvent(e), sameEvent(first), `event id ${e.Detail.eventId} reused for a different event`);
+    else firstById.set(e.Detail.eventId, e);
+    // the functions' events carry the status they wrote and the id the machine made for that milestone
+    const milestone = MILESTONE_OF[e.DetailType];
+    if (milestone) {
+      assert.equal(e.Detail.status, milestone, e.DetailType);
+      assert.equal(e.Detail.eventId, r.output.order.eventIds[milestone], `${e.DetailType}: the eventId of $.order.eventIds.${milestone}`);
+    }
+  }
   const o = r.world.order;
   if (!o || o.needsAttention) return;
   if (['failed', 'cancelled'].includes(o.status)) {
     assert.equal(r.world.stock.reserved, false, 'a failed or cancelled order holds no stock');
     if (r.world.payment.charged) assert.equal(r.world.payment.refunded, true, 'a failed order is refunded');
   }
-  for (const e of r.world.events) {
-    assert.ok(e.Detail.eventId && e.Detail.userId === 'user-1' && e.Detail.orderId === 'order-1' && e.Detail.correlationId === 'corr-1', JSON.stringify(e.Detail));
-  }
-  const ids = r.world.events.map((e) => e.Detail.eventId);
-  assert.equal(new Set(ids).size, ids.length, 'event ids are unique');
 }
 
 // Expected state transitions per path; statemachine/README.md quotes them.
@@ -365,9 +429,24 @@ const SCENARIOS = [
   {
     name: 'happy path',
     scenario: {},
-    outcome: 'SUCCEEDED', transitions: 15,
+    outcome: 'SUCCEEDED', transitions: 7,
     statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
     events: ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'],
+    check: (r) => {
+      assert.deepEqual(r.world.order.timeline.slice(1).map((t) => t.reason), [
+        'order received; reserving inventory',
+        'inventory reserved',
+        'charging payment (attempt 1)',
+        'payment captured (txn_1)',
+        'buying a shipping label (attempt 1)',
+        'shipped with UPS, tracking number 1ZTEST',
+        'the carrier confirmed delivery',
+      ]);
+      assert.deepEqual(r.world.order.payment, { transactionId: 'txn_1', last4: '4242' }, 'paid stores the payment');
+      assert.deepEqual(r.world.order.shipment, { carrier: 'UPS', trackingNumber: '1ZTEST', estimatedDelivery: '2026-01-04' }, 'shipped stores the shipment');
+      assert.equal(r.output.delivery.deliveredAt, '2026-01-03T10:00:00Z');
+      for (const c of r.world.calls) assert.equal(c.payload.orderId, 'order-1');
+    },
   },
   {
     name: 'out of stock',
@@ -380,33 +459,40 @@ const SCENARIOS = [
   {
     name: 'payment declined 3 times',
     scenario: { outcomes: { [fn('ChargePaymentFunction')]: always('PaymentDeclined') } },
-    outcome: 'SUCCEEDED', transitions: 21,
+    outcome: 'SUCCEEDED', transitions: 16,
     statuses: ['validating', 'validated', 'paying', 'payment_failed', 'paying', 'payment_failed', 'paying', 'payment_failed', 'failed'],
     events: ['order.validated', 'order.inventory_released', 'order.failed'],
     check: (r) => {
       assert.equal(called(r, 'ChargePaymentFunction'), 3);
       assert.equal(called(r, 'RefundPaymentFunction'), 0);
       assert.match(r.world.order.failureReason, /PaymentDeclined/);
+      assert.deepEqual(r.world.calls.filter((c) => c.fn === fn('ChargePaymentFunction')).map((c) => c.payload.attempt), [1, 2, 3]);
+      assert.equal(r.world.payment.charged, false);
     },
   },
   {
     name: 'payment declined twice, then approved',
     scenario: { outcomes: { [fn('ChargePaymentFunction')]: ['PaymentDeclined', 'PaymentDeclined'] } },
-    outcome: 'SUCCEEDED', transitions: 25,
+    outcome: 'SUCCEEDED', transitions: 15,
     statuses: ['validating', 'validated', 'paying', 'payment_failed', 'paying', 'payment_failed', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
     events: ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'],
+    check: (r) => {
+      const reasons = (status) => r.world.order.timeline.filter((t) => t.status === status).map((t) => t.reason);
+      assert.deepEqual(reasons('paying'), ['charging payment (attempt 1)', 'charging payment (attempt 2)', 'charging payment (attempt 3)']);
+      assert.deepEqual(reasons('payment_failed'), ['payment attempt 1 failed: PaymentDeclined', 'payment attempt 2 failed: PaymentDeclined']);
+    },
   },
   {
     name: 'transient payment error retried once (tok_processingError)',
     scenario: { outcomes: { [fn('ChargePaymentFunction')]: ['Transient'] } },
-    outcome: 'SUCCEEDED', transitions: 16,
+    outcome: 'SUCCEEDED', transitions: 8,
     statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
     events: ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'],
   },
   {
     name: 'transient payment errors exhaust the retries',
     scenario: { outcomes: { [fn('ChargePaymentFunction')]: always('Lambda.ServiceException') } },
-    outcome: 'SUCCEEDED', transitions: 14,
+    outcome: 'SUCCEEDED', transitions: 11,
     statuses: ['validating', 'validated', 'paying', 'payment_failed', 'failed'],
     events: ['order.validated', 'order.inventory_released', 'order.failed'],
     check: (r) => assert.equal(called(r, 'ChargePaymentFunction'), 4, '1 call + 3 retries'),
@@ -414,13 +500,16 @@ const SCENARIOS = [
   {
     name: 'shipping failed 3 times',
     scenario: { outcomes: { [fn('CreateShipmentFunction')]: always('ShippingFailed') } },
-    outcome: 'SUCCEEDED', transitions: 26,
+    outcome: 'SUCCEEDED', transitions: 18,
     statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'ship_failed', 'shipping', 'ship_failed', 'shipping', 'ship_failed', 'failed'],
     events: ['order.validated', 'order.paid', 'order.payment_refunded', 'order.inventory_released', 'order.failed'],
     check: (r) => {
       assert.equal(called(r, 'CreateShipmentFunction'), 3);
       assert.equal(called(r, 'RefundPaymentFunction'), 1);
       assert.equal(called(r, 'ReleaseInventoryFunction'), 1);
+      const reasons = r.world.order.timeline.filter((t) => t.status === 'shipping').map((t) => t.reason);
+      assert.deepEqual(reasons, [1, 2, 3].map((n) => `buying a shipping label (attempt ${n})`));
+      assert.equal(r.world.order.shipment, undefined);
     },
   },
   {
@@ -468,22 +557,47 @@ const SCENARIOS = [
     },
   },
   {
+    // the cancel lands after reserve-inventory checked the order and reserved,
+    // before its validated write: the write finds the order cancelled (OrderMoved)
     name: 'cancelled while validating (during the reservation)',
-    scenario: { beforeState: { MarkValidated: (w) => { if (w.order.status === 'validating') w.order.status = 'cancelled'; } } },
-    outcome: 'SUCCEEDED', transitions: 8,
+    scenario: { outcomes: { [fn('ReserveInventoryFunction')]: (i, w) => { if (w.order.status === 'validating') w.order.status = 'cancelled'; } } },
+    outcome: 'SUCCEEDED', transitions: 7,
     statuses: ['validating'],
     events: ['order.inventory_released'],
-    check: (r) => assert.equal(r.world.events[0].Detail.status, 'cancelled'),
+    check: (r) => {
+      assert.equal(r.world.events[0].Detail.status, 'cancelled');
+      assert.equal(r.output.error.Error, 'OrderMoved');
+      assert.equal(r.world.order.status, 'cancelled');
+      assert.equal(r.world.stock.reserved, false, 'what was reserved is released');
+      assert.equal(called(r, 'ChargePaymentFunction'), 0);
+    },
   },
   {
+    // the cancel lands before reserve-inventory reads the order: nothing is reserved
+    name: 'cancelled while validating (before the reservation)',
+    scenario: { beforeState: { ReserveInventory: (w) => { if (w.order.status === 'validating') w.order.status = 'cancelled'; } } },
+    outcome: 'SUCCEEDED', transitions: 7,
+    statuses: ['validating'],
+    events: [],
+    check: (r) => {
+      assert.equal(r.output.error.Error, 'OrderMoved');
+      assert.equal(r.world.order.status, 'cancelled');
+      assert.equal(r.world.stock.tombstone, true, 'released anyway (idempotent), nothing came back');
+      assert.equal(r.trace.at(-1), 'CancelHandled');
+    },
+  },
+  {
+    // the cancel lands after the validated write, before charge-payment reads the order
     name: 'cancelled while validated',
-    scenario: { beforeState: { MarkPaying: (w) => { if (w.order.status === 'validated') w.order.status = 'cancelled'; } } },
-    outcome: 'SUCCEEDED', transitions: 10,
+    scenario: { beforeState: { ChargePayment: (w) => { if (w.order.status === 'validated') w.order.status = 'cancelled'; } } },
+    outcome: 'SUCCEEDED', transitions: 8,
     statuses: ['validating', 'validated'],
     events: ['order.validated', 'order.inventory_released'],
     check: (r) => {
       assert.equal(r.world.order.status, 'cancelled', 'the machine does not touch the status again');
-      assert.equal(called(r, 'ChargePaymentFunction'), 0);
+      assert.equal(r.output.error.Error, 'OrderMoved');
+      assert.equal(r.world.payment.charged, false, 'charge-payment found the order cancelled and charged nothing');
+      assert.equal(r.world.stock.reserved, false);
     },
   },
   {
@@ -494,7 +608,7 @@ const SCENARIOS = [
         [fn('ReleaseInventoryFunction')]: always('Transient'),
       },
     },
-    outcome: 'FAILED', transitions: 30,
+    outcome: 'FAILED', transitions: 25,
     statuses: ['validating', 'validated', 'paying', 'payment_failed', 'paying', 'payment_failed', 'paying', 'payment_failed', 'failed'],
     events: ['order.validated', 'order.needs_attention'],
     check: (r) => {
@@ -513,7 +627,7 @@ const SCENARIOS = [
         [fn('RefundPaymentFunction')]: always('Lambda.ServiceException'),
       },
     },
-    outcome: 'FAILED', transitions: 34,
+    outcome: 'FAILED', transitions: 26,
     statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'ship_failed', 'shipping', 'ship_failed', 'shipping', 'ship_failed', 'failed'],
     events: ['order.validated', 'order.paid', 'order.needs_attention'],
     check: (r) => assert.equal(r.world.order.needsAttention, true),
@@ -521,10 +635,10 @@ const SCENARIOS = [
   {
     name: 'compensation fails after a cancel: the order stays cancelled, flagged',
     scenario: {
-      beforeState: { MarkPaying: (w) => { if (w.order.status === 'validated') w.order.status = 'cancelled'; } },
+      beforeState: { ChargePayment: (w) => { if (w.order.status === 'validated') w.order.status = 'cancelled'; } },
       outcomes: { [fn('ReleaseInventoryFunction')]: always('Transient') },
     },
-    outcome: 'FAILED', transitions: 19,
+    outcome: 'FAILED', transitions: 17,
     statuses: ['validating', 'validated'],
     events: ['order.validated', 'order.needs_attention'],
     check: (r) => {
@@ -536,7 +650,7 @@ const SCENARIOS = [
   {
     name: 'delivery not confirmed before the timeout',
     scenario: { outcomes: { [fn('AwaitDeliveryFunction')]: ['States.Timeout'] } },
-    outcome: 'FAILED', transitions: 16,
+    outcome: 'FAILED', transitions: 8,
     statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'shipped'],
     events: ['order.validated', 'order.paid', 'order.shipped', 'order.needs_attention'],
     check: (r) => {
@@ -546,29 +660,59 @@ const SCENARIOS = [
     },
   },
   {
+    // the order moves under charge-payment after its paying write: its paid write finds it elsewhere
     name: 'an unexpected status change (not a cancel) goes to needs attention',
-    scenario: { beforeState: { MarkPaid: (w) => { w.order.status = 'shipping'; } } },
-    outcome: 'FAILED', transitions: 10,
+    scenario: { outcomes: { [fn('ChargePaymentFunction')]: (i, w) => { w.order.status = 'shipping'; } } },
+    outcome: 'FAILED', transitions: 8,
     statuses: ['validating', 'validated', 'paying'],
     events: ['order.validated', 'order.needs_attention'],
     check: (r) => {
       assert.equal(r.world.order.needsAttention, true);
-      assert.match(r.world.order.failureReason, /ConditionalCheckFailed/);
+      assert.match(r.world.order.failureReason, /OrderMoved/);
+      assert.equal(r.world.order.status, 'shipping', 'the status is kept');
+      assert.equal(r.world.order.payment, undefined);
     },
   },
   {
     name: 'an unexpected failed condition where a cancel is possible, but the order is not cancelled',
-    scenario: { beforeState: { MarkValidated: (w) => { if (w.order.status === 'validating') w.order.status = 'paid'; } } },
-    outcome: 'FAILED', transitions: 8,
+    // the order moves (not to cancelled) under reserve-inventory, before its validated write
+    scenario: { outcomes: { [fn('ReserveInventoryFunction')]: (i, w) => { if (w.order.status === 'validating') w.order.status = 'paid'; } } },
+    outcome: 'FAILED', transitions: 7,
     statuses: ['validating'],
     events: ['order.needs_attention'],
+    check: (r) => {
+      assert.equal(r.world.order.needsAttention, true);
+      assert.match(r.world.order.failureReason, /OrderMoved/);
+    },
   },
   {
     name: 'DynamoDB throttling on a status write is retried',
-    scenario: { dynamoErrors: { MarkPaid: ['DynamoDB.ProvisionedThroughputExceededException'] } },
-    outcome: 'SUCCEEDED', transitions: 16,
+    scenario: { dynamoErrors: { MarkDelivered: ['DynamoDB.ProvisionedThroughputExceededException'] } },
+    outcome: 'SUCCEEDED', transitions: 8,
     statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
     events: ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'],
+  },
+  {
+    // each function did its whole step (status, event) and the answer was lost:
+    // its retry finds the order already moved, carries on and re-publishes the same event
+    name: 'every forward function loses its answer once: the retries re-publish with the same eventId',
+    scenario: {
+      outcomes: {
+        [fn('ReserveInventoryFunction')]: [{ errorAfter: 'Transient' }],
+        [fn('ChargePaymentFunction')]: [{ errorAfter: 'Lambda.ServiceException' }],
+        [fn('CreateShipmentFunction')]: [{ errorAfter: 'Transient' }],
+      },
+    },
+    outcome: 'SUCCEEDED', transitions: 10,
+    statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
+    events: ['order.validated', 'order.validated', 'order.paid', 'order.paid', 'order.shipped', 'order.shipped', 'order.delivered'],
+    check: (r) => {
+      for (const f of ['ReserveInventoryFunction', 'ChargePaymentFunction', 'CreateShipmentFunction']) assert.equal(called(r, f), 2, f);
+      const ids = r.world.events.map((e) => e.Detail.eventId);
+      assert.equal(new Set(ids).size, 4, 'the repeats carry the same eventId (consumers de-duplicate them)');
+      assert.deepEqual(r.output.payment, { transactionId: 'txn_1', last4: '4242', amount: 14999 }, 'the retry answers with the stored payment');
+      assert.equal(r.output.shipment.trackingNumber, '1ZTEST', 'the retry answers with the stored shipment');
+    },
   },
   {
     name: 'the order does not exist',
@@ -597,6 +741,10 @@ describe('paths (simulated executions)', () => {
       if (r.world.order) {
         const timeline = r.world.order.timeline.slice(1).map((t) => t.status);
         assert.deepEqual(timeline, s.statuses, 'one timeline entry per status change');
+        for (const t of r.world.order.timeline) {
+          assert.deepEqual(Object.keys(t).sort(), ['at', 'reason', 'status'], `timeline entry ${JSON.stringify(t)}`);
+          assert.ok(typeof t.reason === 'string' && t.reason && !Number.isNaN(Date.parse(t.at)), `timeline entry ${JSON.stringify(t)}`);
+        }
       }
       assertSagaInvariant(r);
       s.check?.(r);

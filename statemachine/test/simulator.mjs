@@ -228,10 +228,20 @@ const DEFAULT_ORDER = {
  * Runs one execution.
  * scenario.outcomes: { [FunctionNamePlaceholder]: Array|Function } — per call,
  *   undefined = the default behaviour, a string = that error name, {ok: payload}
- *   = that payload, {error, cause} = that error. A function gets (callIndex, world).
+ *   = that payload, {error, cause} = that error, {errorAfter, cause} = the
+ *   function does all its work (writes, events) and then the machine gets that
+ *   error (an answer lost on the way back). A function gets (callIndex, world)
+ *   and may change the world (e.g. the customer cancels) and return any of these.
+ *   For reserve-inventory, charge-payment and create-shipment the outcome is
+ *   taken at the point inside the function where a fault can happen: after it
+ *   checked the order and wrote its "enter" status (paying, shipping; reserve
+ *   has none, MarkValidating wrote validating) and before the work, the
+ *   milestone write and the event. For the other functions it replaces the call.
  * scenario.beforeState: { [stateName]: (world) => void } — runs each time the
  *   state is entered, before its work (e.g. the customer cancels).
  * scenario.dynamoErrors: { [stateName]: Array of error names, one per attempt }
+ * Every state and function a scenario names must exist (a stale name would
+ * silently inject nothing).
  */
 export function runExecution(definition, scenario = {}, { maxTransitions = 500 } = {}) {
   const world = {
@@ -250,44 +260,152 @@ export function runExecution(definition, scenario = {}, { maxTransitions = 500 }
     return typeof spec === 'function' ? spec(index, world) : spec[index];
   };
 
+  for (const key of [...Object.keys(scenario.beforeState ?? {}), ...Object.keys(scenario.dynamoErrors ?? {})]) {
+    if (!definition.States[key]) throw new RuntimeError(`the scenario names a state that does not exist: ${key}`);
+  }
+
+  // ------------------------------------------- what the functions do to the order
+  // reserve-inventory, charge-payment and create-shipment write the order's
+  // status themselves (conditional on the status they expect, as the machine's
+  // writes are; a mismatch is the error OrderMoved) and publish their lifecycle
+  // event with the eventId the machine passes.
+  const readOrder = (fn) => {
+    if (!world.order) throw new TaskError('OrderNotFound', `${fn}: no order ${input.orderId}`);
+    return world.order;
+  };
+  const need = (fn, payload, key, type) => {
+    if (typeof payload[key] !== type) throw new RuntimeError(`${fn} needs ${key} (${type}) in its payload, got ${JSON.stringify(payload[key])}`);
+    return payload[key];
+  };
+  // #status = :expected (any of them), SET #status, updatedAt, timeline += entry, and extra attributes
+  const writeStatus = (fn, expected, to, reason, now, extra = {}) => {
+    const order = readOrder(fn);
+    if (!expected.includes(order.status)) throw new TaskError('OrderMoved', `${fn}: the order is ${order.status}, expected ${expected.join(' or ')}`);
+    order.status = to;
+    order.updatedAt = now;
+    order.timeline = [...order.timeline, { status: to, at: now, reason }];
+    Object.assign(order, clone(extra));
+    world.statuses.push(to);
+  };
+  // the same entry the machine's putEvents would send; a retry that finds the
+  // order at its milestone publishes again with the same eventId (occurredAt is
+  // the time of the publish, as in the functions)
+  const publish = (fn, detailType, status, eventId, correlationId, now) => {
+    const order = readOrder(fn);
+    if (order.status !== status) throw new RuntimeError(`${fn} publishes ${detailType} for an order that is ${order.status}`);
+    world.events.push({
+      EventBusName: '${EventBusName}',
+      Source: 'store.order-pipeline',
+      DetailType: detailType,
+      Detail: { version: 1, eventId, orderId: order.id, userId: order.userId, status, occurredAt: now, correlationId },
+    });
+  };
+  const plain = (behaviour) => (payload, call) => {
+    const injected = call.inject();
+    return injected?.ok ?? behaviour(payload);
+  };
+
   const lambdaDefault = {
-    '${ReserveInventoryFunctionArn}': () => {
+    '${ReserveInventoryFunctionArn}': (payload, call) => {
+      const fn = 'reserve-inventory';
+      const eventId = need(fn, payload, 'eventId', 'string');
+      const order = readOrder(fn);
+      const lines = [{ productId: 'prod-001', quantity: 1 }];
+      if (order.status === 'validated') {
+        // a retry after the answer was lost: already reserved and written
+        const injected = call.inject();
+        publish(fn, 'order.validated', 'validated', eventId, payload.correlationId, call.now());
+        return injected?.ok ?? { orderId: order.id, lines };
+      }
+      if (order.status !== 'validating') throw new TaskError('OrderMoved', `${fn}: the order is ${order.status}, expected validating`);
+      const injected = call.inject();
       if (world.stock.tombstone) throw new TaskError('ReservationReleased', 'released before reserve');
       world.stock.reserved = true;
-      return { orderId: input.orderId, lines: [{ productId: 'prod-001', quantity: 1 }] };
+      const result = injected?.ok ?? { orderId: order.id, lines };
+      writeStatus(fn, ['validating'], 'validated', 'inventory reserved', call.now());
+      publish(fn, 'order.validated', 'validated', eventId, payload.correlationId, call.now());
+      return result;
     },
-    '${ReleaseInventoryFunctionArn}': () => {
+    '${ReleaseInventoryFunctionArn}': plain(() => {
       const released = world.stock.reserved;
       world.stock.reserved = false;
       world.stock.tombstone = true;
       return { orderId: input.orderId, released };
-    },
-    '${ChargePaymentFunctionArn}': () => {
+    }),
+    '${ChargePaymentFunctionArn}': (payload, call) => {
+      const fn = 'charge-payment';
+      const attempt = need(fn, payload, 'attempt', 'number');
+      const eventId = need(fn, payload, 'eventId', 'string');
+      const order = readOrder(fn);
+      if (order.status === 'paid') {
+        // a retry after the answer was lost: already charged and written
+        const injected = call.inject();
+        publish(fn, 'order.paid', 'paid', eventId, payload.correlationId, call.now());
+        return injected?.ok ?? { orderId: order.id, ...order.payment, amount: 14999 };
+      }
+      if (order.status !== 'paying') writeStatus(fn, ['validated', 'payment_failed'], 'paying', `charging payment (attempt ${attempt})`, call.now());
+      const injected = call.inject();
       world.payment.charged = true;
-      return { orderId: input.orderId, transactionId: 'txn_1', last4: '4242', amount: 14999 };
+      const result = injected?.ok ?? { orderId: order.id, transactionId: 'txn_1', last4: '4242', amount: 14999 };
+      writeStatus(fn, ['paying'], 'paid', `payment captured (${result.transactionId})`, call.now(), {
+        payment: { transactionId: result.transactionId, last4: result.last4 },
+      });
+      publish(fn, 'order.paid', 'paid', eventId, payload.correlationId, call.now());
+      return result;
     },
-    '${RefundPaymentFunctionArn}': () => {
+    '${RefundPaymentFunctionArn}': plain(() => {
       const refunded = world.payment.charged && !world.payment.refunded;
       world.payment.refunded = world.payment.refunded || world.payment.charged;
       return { orderId: input.orderId, refunded, refundId: refunded ? 're_1' : null };
+    }),
+    '${CreateShipmentFunctionArn}': (payload, call) => {
+      const fn = 'create-shipment';
+      const attempt = need(fn, payload, 'attempt', 'number');
+      const eventId = need(fn, payload, 'eventId', 'string');
+      const order = readOrder(fn);
+      if (order.status === 'shipped') {
+        // a retry after the answer was lost: the label is bought and written
+        const injected = call.inject();
+        publish(fn, 'order.shipped', 'shipped', eventId, payload.correlationId, call.now());
+        return injected?.ok ?? { orderId: order.id, ...order.shipment };
+      }
+      if (order.status !== 'shipping') writeStatus(fn, ['paid', 'ship_failed'], 'shipping', `buying a shipping label (attempt ${attempt})`, call.now());
+      const injected = call.inject();
+      const result = injected?.ok ?? { orderId: order.id, carrier: 'UPS', trackingNumber: '1ZTEST', estimatedDelivery: '2026-01-04' };
+      writeStatus(fn, ['shipping'], 'shipped', `shipped with ${result.carrier}, tracking number ${result.trackingNumber}`, call.now(), {
+        shipment: { carrier: result.carrier, trackingNumber: result.trackingNumber, estimatedDelivery: result.estimatedDelivery },
+      });
+      publish(fn, 'order.shipped', 'shipped', eventId, payload.correlationId, call.now());
+      return result;
     },
-    '${CreateShipmentFunctionArn}': () => ({ orderId: input.orderId, carrier: 'UPS', trackingNumber: '1ZTEST', estimatedDelivery: '2026-01-04' }),
-    '${AwaitDeliveryFunctionArn}': () => ({ orderId: input.orderId, deliveredAt: '2026-01-03T10:00:00Z' }),
+    '${AwaitDeliveryFunctionArn}': plain(() => ({ orderId: input.orderId, deliveredAt: '2026-01-03T10:00:00Z' })),
   };
+  for (const key of Object.keys(scenario.outcomes ?? {})) {
+    if (!(key in lambdaDefault)) throw new RuntimeError(`the scenario names a function that has no fake: ${key}`);
+  }
 
-  function invokeLambda(fn, payload, waitForToken) {
+  function invokeLambda(fn, payload, waitForToken, now) {
     world.calls.push({ fn, payload });
     const index = (counts[fn] = (counts[fn] ?? 0) + 1) - 1;
-    const outcome = nextOutcome(fn, index);
-    if (typeof outcome === 'string') throw new TaskError(outcome, `${fn} failed`);
-    if (outcome && outcome.error) throw new TaskError(outcome.error, outcome.cause ?? '');
-    let result;
-    if (outcome && outcome.ok) result = outcome.ok;
-    else {
-      const behaviour = lambdaDefault[fn];
-      if (!behaviour) throw new RuntimeError(`no fake for ${fn}`);
-      result = behaviour();
-    }
+    const behaviour = lambdaDefault[fn];
+    if (!behaviour) throw new RuntimeError(`no fake for ${fn}`);
+    let taken = false;
+    let outcome;
+    const call = {
+      now: () => now,
+      // the scenario's outcome for this call, taken once, where the fault happens
+      inject: () => {
+        if (taken) throw new RuntimeError(`${fn}: outcome taken twice`);
+        taken = true;
+        outcome = nextOutcome(fn, index);
+        if (typeof outcome === 'string') throw new TaskError(outcome, `${fn} failed`);
+        if (outcome && outcome.error) throw new TaskError(outcome.error, outcome.cause ?? '');
+        return outcome && outcome.ok ? outcome : undefined;
+      },
+    };
+    const result = behaviour(clone(payload), call);
+    if (!taken) throw new RuntimeError(`${fn}: the fake never took the scenario's outcome`);
+    if (outcome && outcome.errorAfter) throw new TaskError(outcome.errorAfter, outcome.cause ?? 'the answer was lost');
     return waitForToken ? result : { Payload: result, StatusCode: 200 };
   }
 
@@ -327,12 +445,12 @@ export function runExecution(definition, scenario = {}, { maxTransitions = 500 }
     const params = resolveTemplate(state.Parameters ?? {}, data, context);
     switch (state.Resource) {
       case 'arn:aws:states:::lambda:invoke':
-        return invokeLambda(params.FunctionName, params.Payload, false);
+        return invokeLambda(params.FunctionName, params.Payload, false, clock());
       case 'arn:aws:states:::lambda:invoke.waitForTaskToken': {
         if (params.Payload.taskToken !== context.Task.Token) throw new RuntimeError('the task token is not passed on');
         const timeout = state.TimeoutSecondsPath ? mustGet(data, context, state.TimeoutSecondsPath) : state.TimeoutSeconds;
         if (!Number.isInteger(timeout) || timeout <= 0) throw new RuntimeError(`bad timeout ${timeout}`);
-        return invokeLambda(params.FunctionName, params.Payload, true);
+        return invokeLambda(params.FunctionName, params.Payload, true, clock());
       }
       case 'arn:aws:states:::dynamodb:updateItem':
         return dynamo(stateName, 'updateItem', params);

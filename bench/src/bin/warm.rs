@@ -24,10 +24,11 @@ use lambda_runtime::{Context, LambdaEvent};
 use serde::Serialize;
 use serde_json::json;
 use shared::adapters::carrier_sim::SimulatedCarrier;
-use shared::adapters::memory::{sample_order, MemoryWorld};
+use shared::adapters::memory::{along_happy_path, sample_order, MemoryWorld};
 use shared::adapters::payment_sim::SimulatedGateway;
-use shared::domain::{Money, Role, User};
+use shared::domain::{Money, OrderStatus, Role, User};
 use shared::http::testing::{body_json, request, token_for, tokens};
+use shared::milestone::MilestoneInput;
 use shared::ports::{
     AwaitedDelivery, ChargeRequest, Clock, DeliveryState, InventoryStore, PaymentGateway,
     ProductStore, ReservedLine, ShipmentStore, UserStore,
@@ -358,14 +359,19 @@ async fn orders_get(plan: Plan) -> Row {
 const LINES: &[(&str, u32, i64)] = &[("prod-001", 2, 14999), ("prod-002", 1, 4999)];
 
 /// `count` fresh orders `bench-0..`, stored directly (setup, not measured).
-fn stored_orders(world: &MemoryWorld, count: usize) -> Vec<String> {
+/// Orders in the status the state machine hands them to a step in, and
+/// that step's input for each.
+fn stored_orders(
+    world: &MemoryWorld,
+    count: usize,
+    status: OrderStatus,
+) -> Vec<LambdaEvent<MilestoneInput>> {
     (0..count)
         .map(|i| {
             let id = format!("bench-{i}");
-            world
-                .orders
-                .put(sample_order(&id, LINES, "94102", "tok_visa"));
-            id
+            let order = sample_order(&id, LINES, "94102", "tok_visa");
+            world.orders.put(along_happy_path(order, status));
+            MilestoneInput::event(&id, &format!("event-{i}"), 1)
         })
         .collect()
 }
@@ -386,15 +392,11 @@ async fn stock_for(world: &MemoryWorld, calls: usize) {
 async fn reserve_order(plan: Plan) -> Row {
     let world = MemoryWorld::default();
     let step = reserve_inventory::ReserveInventory {
-        orders: world.orders.clone(),
+        progress: world.progress(),
         inventory: world.catalog.clone(),
-        clock: world.clock.clone(),
     };
     stock_for(&world, plan.calls()).await;
-    let inputs = stored_orders(&world, plan.calls())
-        .iter()
-        .map(|id| event_for(id))
-        .collect();
+    let inputs = stored_orders(&world, plan.calls(), OrderStatus::Validating);
     let step = &step;
     let samples = measure(
         plan,
@@ -454,13 +456,10 @@ fn simulated_gateway(world: &MemoryWorld) -> Arc<SimulatedGateway> {
 async fn charge_order(plan: Plan) -> Row {
     let world = MemoryWorld::default();
     let step = charge_payment::ChargePayment {
-        orders: world.orders.clone(),
+        progress: world.progress(),
         gateway: simulated_gateway(&world),
     };
-    let inputs = stored_orders(&world, plan.calls())
-        .iter()
-        .map(|id| event_for(id))
-        .collect();
+    let inputs = stored_orders(&world, plan.calls(), OrderStatus::Validated);
     let total: i64 = LINES.iter().map(|(_, q, c)| i64::from(*q) * c).sum();
     let step = &step;
     let samples = measure(
@@ -503,13 +502,10 @@ async fn refund_capture(plan: Plan) -> Row {
 async fn buy_label(plan: Plan) -> Row {
     let world = MemoryWorld::default();
     let step = create_shipment::CreateShipment {
-        orders: world.orders.clone(),
+        progress: world.progress(),
         carrier: Arc::new(SimulatedCarrier),
     };
-    let inputs = stored_orders(&world, plan.calls())
-        .iter()
-        .map(|id| event_for(id))
-        .collect();
+    let inputs = stored_orders(&world, plan.calls(), OrderStatus::Paid);
     let step = &step;
     let samples = measure(
         plan,

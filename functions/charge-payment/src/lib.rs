@@ -1,18 +1,22 @@
-//! Charges an order's total through the payment gateway with the order id as
-//! idempotency key: a retried step returns the first capture.
+//! Moves an order to `paying`, charges its total through the payment gateway
+//! with the order id as idempotency key (a retried step returns the first
+//! capture), then moves it to `paid` with the payment and publishes
+//! `order.paid`.
 
 use async_trait::async_trait;
 use serde::Serialize;
 use shared::adapters::aws::{self, ConfigError, SdkConfig};
-use shared::adapters::dynamodb::{DynamoOrderStore, DynamoPaymentLedger};
+use shared::adapters::dynamodb::DynamoPaymentLedger;
 use shared::adapters::payment_sim::SimulatedGateway;
 use shared::adapters::UuidV7Ids;
-use shared::ports::{ChargeRequest, OrderStore, PaymentError, PaymentGateway};
-use shared::step::{load_order, Step, StepError, StepInput};
+use shared::domain::{LifecycleEventKind, OrderRecord, OrderStatus, PaymentDetails};
+use shared::milestone::{Milestone, MilestoneInput, OrderProgress};
+use shared::ports::{ChargeRequest, PaymentError, PaymentGateway};
+use shared::step::{load_order, Step, StepError};
 use std::sync::Arc;
 
 pub struct ChargePayment {
-    pub orders: Arc<dyn OrderStore>,
+    pub progress: OrderProgress,
     pub gateway: Arc<dyn PaymentGateway>,
 }
 
@@ -28,21 +32,17 @@ pub struct Charged {
 
 impl ChargePayment {
     pub fn from_env(config: &SdkConfig) -> Result<Self, ConfigError> {
-        let dynamo = aws::dynamodb(config);
         let chaos = aws::env_or("PAYMENT_CHAOS_PERCENT", "0");
         let chaos_percent = chaos.parse::<u8>().map_err(|e| ConfigError::Invalid {
             name: "PAYMENT_CHAOS_PERCENT".into(),
             reason: e.to_string(),
         })?;
         let ledger = Arc::new(DynamoPaymentLedger::new(
-            dynamo.clone(),
+            aws::dynamodb(config),
             aws::env_required("PAYMENTS_TABLE")?,
         ));
         Ok(ChargePayment {
-            orders: Arc::new(DynamoOrderStore::new(
-                dynamo,
-                aws::env_required("ORDERS_TABLE")?,
-            )),
+            progress: OrderProgress::from_env(config)?,
             gateway: Arc::new(SimulatedGateway::new(
                 ledger,
                 Arc::new(UuidV7Ids),
@@ -54,26 +54,50 @@ impl ChargePayment {
 
 #[async_trait]
 impl Step for ChargePayment {
-    type Input = StepInput;
+    type Input = MilestoneInput;
     type Output = Charged;
     const NAME: &'static str = "charge-payment";
 
-    async fn run(&self, input: &StepInput) -> Result<Charged, StepError> {
-        let order = load_order(&*self.orders, input).await?;
+    async fn run(&self, input: &MilestoneInput) -> Result<Charged, StepError> {
+        let mut order = load_order(&*self.progress.orders, &input.step).await?;
+        if order.status != OrderStatus::Paid {
+            let reason = format!("charging payment (attempt {})", input.attempt);
+            order = self
+                .progress
+                .enter(
+                    order,
+                    &[OrderStatus::Validated, OrderStatus::PaymentFailed],
+                    OrderStatus::Paying,
+                    &reason,
+                )
+                .await?;
+        }
         let request = ChargeRequest {
             idempotency_key: order.id.clone(),
             amount: order.total,
             payment_token: order.payment_token.clone(),
         };
-        match self.gateway.charge(&request).await {
-            Ok(charge) => Ok(Charged {
-                order_id: order.id,
-                transaction_id: charge.transaction_id,
-                last4: charge.last4,
-                amount: charge.amount.cents(),
-            }),
-            Err(PaymentError::Declined(reason)) => Err(StepError::PaymentDeclined(reason)),
-            Err(PaymentError::Transient(reason)) => Err(StepError::Transient(reason)),
-        }
+        let charge = match self.gateway.charge(&request).await {
+            Ok(charge) => charge,
+            Err(PaymentError::Declined(reason)) => return Err(StepError::PaymentDeclined(reason)),
+            Err(PaymentError::Transient(reason)) => return Err(StepError::Transient(reason)),
+        };
+        let paid = Milestone {
+            from: OrderStatus::Paying,
+            to: OrderStatus::Paid,
+            reason: format!("payment captured ({})", charge.transaction_id),
+            record: Some(OrderRecord::Payment(PaymentDetails {
+                transaction_id: charge.transaction_id.clone(),
+                last4: charge.last4.clone(),
+            })),
+            event: LifecycleEventKind::Paid,
+        };
+        let order = self.progress.reach(order, paid, &input.event_id).await?;
+        Ok(Charged {
+            order_id: order.id,
+            transaction_id: charge.transaction_id,
+            last4: charge.last4,
+            amount: charge.amount.cents(),
+        })
     }
 }

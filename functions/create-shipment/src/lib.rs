@@ -1,16 +1,19 @@
-//! Buys a shipping label for an order through the shipping provider.
+//! Moves an order to `shipping`, buys its label through the shipping provider
+//! (the same order always gets the same label), then moves it to `shipped`
+//! with the shipment and publishes `order.shipped`.
 
 use async_trait::async_trait;
 use serde::Serialize;
-use shared::adapters::aws::{self, ConfigError, SdkConfig};
+use shared::adapters::aws::{ConfigError, SdkConfig};
 use shared::adapters::carrier_sim::SimulatedCarrier;
-use shared::adapters::dynamodb::DynamoOrderStore;
-use shared::ports::{OrderStore, ShippingError, ShippingProvider};
-use shared::step::{load_order, Step, StepError, StepInput};
+use shared::domain::{LifecycleEventKind, OrderRecord, OrderStatus, ShipmentDetails};
+use shared::milestone::{Milestone, MilestoneInput, OrderProgress};
+use shared::ports::{ShippingError, ShippingProvider};
+use shared::step::{load_order, Step, StepError};
 use std::sync::Arc;
 
 pub struct CreateShipment {
-    pub orders: Arc<dyn OrderStore>,
+    pub progress: OrderProgress,
     pub carrier: Arc<dyn ShippingProvider>,
 }
 
@@ -26,10 +29,7 @@ pub struct Shipped {
 impl CreateShipment {
     pub fn from_env(config: &SdkConfig) -> Result<Self, ConfigError> {
         Ok(CreateShipment {
-            orders: Arc::new(DynamoOrderStore::new(
-                aws::dynamodb(config),
-                aws::env_required("ORDERS_TABLE")?,
-            )),
+            progress: OrderProgress::from_env(config)?,
             carrier: Arc::new(SimulatedCarrier),
         })
     }
@@ -37,21 +37,49 @@ impl CreateShipment {
 
 #[async_trait]
 impl Step for CreateShipment {
-    type Input = StepInput;
+    type Input = MilestoneInput;
     type Output = Shipped;
     const NAME: &'static str = "create-shipment";
 
-    async fn run(&self, input: &StepInput) -> Result<Shipped, StepError> {
-        let order = load_order(&*self.orders, input).await?;
-        match self.carrier.create_shipment(&order).await {
-            Ok(shipment) => Ok(Shipped {
-                order_id: order.id,
-                carrier: shipment.carrier,
-                tracking_number: shipment.tracking_number,
-                estimated_delivery: shipment.estimated_delivery,
-            }),
-            Err(ShippingError::Failed(reason)) => Err(StepError::ShippingFailed(reason)),
-            Err(ShippingError::Transient(reason)) => Err(StepError::Transient(reason)),
+    async fn run(&self, input: &MilestoneInput) -> Result<Shipped, StepError> {
+        let mut order = load_order(&*self.progress.orders, &input.step).await?;
+        if order.status != OrderStatus::Shipped {
+            let reason = format!("buying a shipping label (attempt {})", input.attempt);
+            order = self
+                .progress
+                .enter(
+                    order,
+                    &[OrderStatus::Paid, OrderStatus::ShipFailed],
+                    OrderStatus::Shipping,
+                    &reason,
+                )
+                .await?;
         }
+        let shipment = match self.carrier.create_shipment(&order).await {
+            Ok(shipment) => shipment,
+            Err(ShippingError::Failed(reason)) => return Err(StepError::ShippingFailed(reason)),
+            Err(ShippingError::Transient(reason)) => return Err(StepError::Transient(reason)),
+        };
+        let shipped = Milestone {
+            from: OrderStatus::Shipping,
+            to: OrderStatus::Shipped,
+            reason: format!(
+                "shipped with {}, tracking number {}",
+                shipment.carrier, shipment.tracking_number
+            ),
+            record: Some(OrderRecord::Shipment(ShipmentDetails {
+                carrier: shipment.carrier.clone(),
+                tracking_number: shipment.tracking_number.clone(),
+                estimated_delivery: shipment.estimated_delivery.clone(),
+            })),
+            event: LifecycleEventKind::Shipped,
+        };
+        let order = self.progress.reach(order, shipped, &input.event_id).await?;
+        Ok(Shipped {
+            order_id: order.id,
+            carrier: shipment.carrier,
+            tracking_number: shipment.tracking_number,
+            estimated_delivery: shipment.estimated_delivery,
+        })
     }
 }

@@ -1,20 +1,31 @@
 use create_shipment::CreateShipment;
 use shared::adapters::carrier_sim::{SimulatedCarrier, UNDELIVERABLE_ZIP};
-use shared::adapters::memory::{sample_order, MemoryWorld};
+use shared::adapters::memory::{along_happy_path, sample_order, MemoryWorld};
+use shared::domain::{LifecycleEventKind, OrderStatus};
+use shared::milestone::MilestoneInput;
 use shared::ports::OrderStore;
-use shared::step::{event_for as event, handle};
+use shared::step::handle;
 use std::sync::Arc;
 
 fn step(world: &MemoryWorld) -> CreateShipment {
     CreateShipment {
-        orders: world.orders.clone(),
+        progress: world.progress(),
         carrier: Arc::new(SimulatedCarrier),
     }
 }
 
+fn event(order_id: &str) -> lambda_runtime::LambdaEvent<MilestoneInput> {
+    MilestoneInput::event(order_id, "event-shipped", 1)
+}
+
+/// A paid order, as the state machine hands it to the step.
 async fn order_to(world: &MemoryWorld, id: &str, zip: &str) {
     let order = sample_order(id, &[("prod-008", 1, 999)], zip, "tok_visa");
-    world.orders.create(&order).await.unwrap();
+    world
+        .orders
+        .create(&along_happy_path(order, OrderStatus::Paid))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -26,6 +37,17 @@ async fn returns_carrier_tracking_and_eta_the_same_on_retry() {
     assert!(["UPS", "FedEx", "USPS"].contains(&shipped.carrier.as_str()));
     assert!(shipped.tracking_number.starts_with("1Z") && shipped.tracking_number.len() == 18);
     assert_eq!(shipped.estimated_delivery, "2026-11-24");
+    let order = world.orders.get("o1").await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::Shipped);
+    let shipment = order.shipment.unwrap();
+    assert_eq!(shipment.tracking_number, shipped.tracking_number);
+    assert_eq!(shipment.carrier, shipped.carrier);
+    let statuses: Vec<_> = order.timeline.iter().map(|e| e.status).collect();
+    assert!(statuses.ends_with(&[OrderStatus::Shipping, OrderStatus::Shipped]));
+    let events = world.publisher.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].0, LifecycleEventKind::Shipped);
+    assert_eq!(events[0].1.event_id, "event-shipped");
     assert_eq!(
         handle(&s, event("o1")).await.unwrap(),
         shipped,
@@ -44,6 +66,27 @@ async fn the_undeliverable_zip_fails_as_shipping_failed() {
     let err = handle(&step(&world), event("o1")).await.unwrap_err();
     assert_eq!(err.error_type(), "ShippingFailed");
     assert!(err.to_string().contains(UNDELIVERABLE_ZIP));
+    let order = world.orders.get("o1").await.unwrap().unwrap();
+    assert_eq!(
+        order.status,
+        OrderStatus::Shipping,
+        "the machine records the failure"
+    );
+    assert!(world.publisher.events().is_empty());
+}
+
+#[tokio::test]
+async fn an_order_not_paid_is_order_moved() {
+    let world = MemoryWorld::default();
+    let order = sample_order("o1", &[("prod-008", 1, 999)], "94102", "tok_visa");
+    world
+        .orders
+        .create(&along_happy_path(order, OrderStatus::Validated))
+        .await
+        .unwrap();
+    let err = handle(&step(&world), event("o1")).await.unwrap_err();
+    assert_eq!(err.error_type(), "OrderMoved");
+    assert!(world.publisher.events().is_empty());
 }
 
 #[tokio::test]

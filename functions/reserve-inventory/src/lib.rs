@@ -1,19 +1,20 @@
 //! Takes every line of an order out of stock in one DynamoDB transaction, or
-//! none; a retry of the same order finds its reservation and reserves nothing.
+//! none, then moves the order to `validated` and publishes `order.validated`.
+//! A retry of the same order finds its reservation and reserves nothing.
 
 use async_trait::async_trait;
 use serde::Serialize;
 use shared::adapters::aws::{self, ConfigError, SdkConfig};
-use shared::adapters::dynamodb::{DynamoCatalog, DynamoOrderStore};
-use shared::adapters::SystemClock;
-use shared::ports::{Clock, InventoryStore, OrderStore, ReservedLine, StoreError};
-use shared::step::{load_order, Step, StepError, StepInput};
+use shared::adapters::dynamodb::DynamoCatalog;
+use shared::domain::{LifecycleEventKind, OrderStatus};
+use shared::milestone::{Milestone, MilestoneInput, OrderProgress};
+use shared::ports::{InventoryStore, ReservedLine, StoreError};
+use shared::step::{load_order, Step, StepError};
 use std::sync::Arc;
 
 pub struct ReserveInventory {
-    pub orders: Arc<dyn OrderStore>,
+    pub progress: OrderProgress,
     pub inventory: Arc<dyn InventoryStore>,
-    pub clock: Arc<dyn Clock>,
 }
 
 #[derive(Debug, Serialize, PartialEq, Eq)]
@@ -25,30 +26,36 @@ pub struct Reserved {
 
 impl ReserveInventory {
     pub fn from_env(config: &SdkConfig) -> Result<Self, ConfigError> {
-        let dynamo = aws::dynamodb(config);
         Ok(ReserveInventory {
-            orders: Arc::new(DynamoOrderStore::new(
-                dynamo.clone(),
-                aws::env_required("ORDERS_TABLE")?,
-            )),
+            progress: OrderProgress::from_env(config)?,
             inventory: Arc::new(DynamoCatalog::new(
-                dynamo,
+                aws::dynamodb(config),
                 aws::env_required("PRODUCTS_TABLE")?,
                 aws::env_required("RESERVATIONS_TABLE")?,
             )),
-            clock: Arc::new(SystemClock),
         })
     }
 }
 
 #[async_trait]
 impl Step for ReserveInventory {
-    type Input = StepInput;
+    type Input = MilestoneInput;
     type Output = Reserved;
     const NAME: &'static str = "reserve-inventory";
 
-    async fn run(&self, input: &StepInput) -> Result<Reserved, StepError> {
-        let order = load_order(&*self.orders, input).await?;
+    async fn run(&self, input: &MilestoneInput) -> Result<Reserved, StepError> {
+        let order = load_order(&*self.progress.orders, &input.step).await?;
+        // The machine moved it to validating; anything else but a retry's
+        // validated is a cancel, and a cancelled order must not take stock.
+        if !matches!(
+            order.status,
+            OrderStatus::Validating | OrderStatus::Validated
+        ) {
+            return Err(StepError::OrderMoved(format!(
+                "order {} is {}",
+                order.id, order.status
+            )));
+        }
         let lines: Vec<ReservedLine> = order
             .line_quantities()
             .into_iter()
@@ -57,18 +64,34 @@ impl Step for ReserveInventory {
                 quantity,
             })
             .collect();
-        match self
+        let reservation = match self
             .inventory
-            .reserve(&order.id, &lines, self.clock.now())
+            .reserve(&order.id, &lines, self.progress.clock.now())
             .await
         {
-            Ok(reservation) => Ok(Reserved {
-                order_id: order.id,
-                lines: reservation.lines,
-            }),
-            Err(StoreError::OutOfStock { product_id }) => Err(StepError::OutOfStock(product_id)),
-            Err(StoreError::ConditionFailed) => Err(StepError::ReservationReleased(order.id)),
-            Err(e) => Err(StepError::from_store(e)),
-        }
+            Ok(reservation) => reservation,
+            Err(StoreError::OutOfStock { product_id }) => {
+                return Err(StepError::OutOfStock(product_id))
+            }
+            Err(StoreError::ConditionFailed) => {
+                return Err(StepError::ReservationReleased(order.id))
+            }
+            Err(e) => return Err(StepError::from_store(e)),
+        };
+        let validated = Milestone {
+            from: OrderStatus::Validating,
+            to: OrderStatus::Validated,
+            reason: "inventory reserved".to_string(),
+            record: None,
+            event: LifecycleEventKind::Validated,
+        };
+        let order = self
+            .progress
+            .reach(order, validated, &input.event_id)
+            .await?;
+        Ok(Reserved {
+            order_id: order.id,
+            lines: reservation.lines,
+        })
     }
 }

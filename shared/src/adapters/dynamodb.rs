@@ -204,20 +204,59 @@ impl OrderStore for DynamoOrderStore {
         reason: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<Order> {
+        self.update_status(id, expected, next, reason, at, None)
+            .await
+    }
+
+    async fn transition_keeping(
+        &self,
+        id: &str,
+        expected: &[OrderStatus],
+        next: OrderStatus,
+        reason: &str,
+        at: DateTime<Utc>,
+        record: &OrderRecord,
+    ) -> StoreResult<Order> {
+        self.update_status(id, expected, next, reason, at, Some(record))
+            .await
+    }
+}
+
+impl DynamoOrderStore {
+    /// One conditional `UpdateItem`: the status, its timeline entry and, if
+    /// given, what the step produced (the `payment` or `shipment` map).
+    async fn update_status(
+        &self,
+        id: &str,
+        expected: &[OrderStatus],
+        next: OrderStatus,
+        reason: &str,
+        at: DateTime<Utc>,
+        record: Option<&OrderRecord>,
+    ) -> StoreResult<Order> {
         let placeholders: Vec<String> = (0..expected.len()).map(|i| format!(":e{i}")).collect();
         let entry = TimelineEntry {
             status: next,
             at,
             reason: reason.to_string(),
         };
+        let mut update =
+            "SET #status = :next, updatedAt = :now, timeline = list_append(timeline, :entry)"
+                .to_string();
+        let kept = match record {
+            Some(OrderRecord::Payment(payment)) => Some(("payment", to_av(payment)?)),
+            Some(OrderRecord::Shipment(shipment)) => Some(("shipment", to_av(shipment)?)),
+            None => None,
+        };
+        if let Some((attribute, _)) = &kept {
+            update.push_str(&format!(", #{attribute} = :{attribute}"));
+        }
         let mut request = self
             .client
             .update_item()
             .table_name(&self.table)
             .key("id", s(id))
-            .update_expression(
-                "SET #status = :next, updatedAt = :now, timeline = list_append(timeline, :entry)",
-            )
+            .update_expression(update)
             .condition_expression(format!(
                 "attribute_exists(id) AND #status IN ({})",
                 placeholders.join(", ")
@@ -229,6 +268,11 @@ impl OrderStore for DynamoOrderStore {
             .return_values(ReturnValue::AllNew);
         for (placeholder, status) in placeholders.iter().zip(expected) {
             request = request.expression_attribute_values(placeholder, s(status.as_str()));
+        }
+        if let Some((attribute, value)) = kept {
+            request = request
+                .expression_attribute_names(format!("#{attribute}"), attribute)
+                .expression_attribute_values(format!(":{attribute}"), value);
         }
         match request.send().await.map_err(store_error) {
             Ok(output) => from_item(output.attributes.unwrap_or_default()),

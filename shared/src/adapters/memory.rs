@@ -23,6 +23,29 @@ impl MemoryOrderStore {
         lock(&self.orders).values().cloned().collect()
     }
 
+    fn update_status(
+        &self,
+        id: &str,
+        expected: &[OrderStatus],
+        next: OrderStatus,
+        reason: &str,
+        at: DateTime<Utc>,
+        record: Option<&OrderRecord>,
+    ) -> StoreResult<Order> {
+        let mut orders = lock(&self.orders);
+        let order = orders.get_mut(id).ok_or(StoreError::NotFound)?;
+        if !expected.contains(&order.status) {
+            return Err(StoreError::ConditionFailed);
+        }
+        order
+            .transition(next, reason, at)
+            .map_err(|_| StoreError::ConditionFailed)?;
+        if let Some(record) = record {
+            order.keep(record.clone());
+        }
+        Ok(order.clone())
+    }
+
     pub fn put(&self, order: Order) {
         lock(&self.orders).insert(order.id.clone(), order);
     }
@@ -76,15 +99,19 @@ impl OrderStore for MemoryOrderStore {
         reason: &str,
         at: DateTime<Utc>,
     ) -> StoreResult<Order> {
-        let mut orders = lock(&self.orders);
-        let order = orders.get_mut(id).ok_or(StoreError::NotFound)?;
-        if !expected.contains(&order.status) {
-            return Err(StoreError::ConditionFailed);
-        }
-        order
-            .transition(next, reason, at)
-            .map_err(|_| StoreError::ConditionFailed)?;
-        Ok(order.clone())
+        self.update_status(id, expected, next, reason, at, None)
+    }
+
+    async fn transition_keeping(
+        &self,
+        id: &str,
+        expected: &[OrderStatus],
+        next: OrderStatus,
+        reason: &str,
+        at: DateTime<Utc>,
+        record: &OrderRecord,
+    ) -> StoreResult<Order> {
+        self.update_status(id, expected, next, reason, at, Some(record))
     }
 }
 
@@ -660,6 +687,30 @@ pub fn sample_order(id: &str, lines: &[(&str, u32, i64)], zip: &str, payment_tok
     .expect("a valid sample order")
 }
 
+/// `order` moved along the happy path up to `status` (`validating`,
+/// `validated`, `paying`, `paid`, `shipping` or `shipped`).
+pub fn along_happy_path(mut order: Order, status: OrderStatus) -> Order {
+    const HAPPY_PATH: [OrderStatus; 6] = [
+        OrderStatus::Validating,
+        OrderStatus::Validated,
+        OrderStatus::Paying,
+        OrderStatus::Paid,
+        OrderStatus::Shipping,
+        OrderStatus::Shipped,
+    ];
+    let at = order.created_at;
+    for next in HAPPY_PATH {
+        if order.status == status {
+            break;
+        }
+        order
+            .transition(next, "test setup", at)
+            .expect("the happy path");
+    }
+    assert_eq!(order.status, status, "{status} is not on the happy path");
+    order
+}
+
 /// Every in-memory adapter, wired together, for handler tests.
 pub struct MemoryWorld {
     pub orders: Arc<MemoryOrderStore>,
@@ -675,6 +726,17 @@ pub struct MemoryWorld {
     pub dispatch: Arc<RecordingDispatch>,
     pub clock: Arc<FixedClock>,
     pub ids: Arc<SequentialIds>,
+}
+
+impl MemoryWorld {
+    /// The forward steps' status writes and events, on this world.
+    pub fn progress(&self) -> crate::milestone::OrderProgress {
+        crate::milestone::OrderProgress {
+            orders: self.orders.clone(),
+            events: self.publisher.clone(),
+            clock: self.clock.clone(),
+        }
+    }
 }
 
 impl Default for MemoryWorld {

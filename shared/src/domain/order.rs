@@ -140,6 +140,14 @@ pub struct ShipmentDetails {
     pub estimated_delivery: String,
 }
 
+/// What a pipeline step produced that the order keeps, written together
+/// with the status change that records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OrderRecord {
+    Payment(PaymentDetails),
+    Shipment(ShipmentDetails),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Order {
@@ -242,6 +250,13 @@ impl Order {
             reason: reason.into(),
         });
         Ok(())
+    }
+
+    pub fn keep(&mut self, record: OrderRecord) {
+        match record {
+            OrderRecord::Payment(payment) => self.payment = Some(payment),
+            OrderRecord::Shipment(shipment) => self.shipment = Some(shipment),
+        }
     }
 
     pub fn line_quantities(&self) -> Vec<(String, u32)> {
