@@ -17,8 +17,10 @@ What it does for each environment (see ../../README.md for the full list):
 * enforces the function timeout: on overrun the process group is killed, the
   invocation fails with ``Sandbox.Timedout`` and the next invocation starts a
   fresh process (like Lambda resetting the sandbox);
-* memory: samples the RSS of the process tree (every 20 ms) and kills it when
-  it exceeds ``MemorySize`` (``Runtime.OutOfMemory``); reports the peak as
+* memory: samples the RSS of the process tree (every 20 ms while the
+  environment initialises or handles an invocation; between invocations Lambda
+  freezes it, and 60 idle environments polling /proc took a whole core from
+  LocalStack) and kills it when it exceeds ``MemorySize`` (``Runtime.OutOfMemory``); reports the peak as
   ``Max Memory Used`` (kernel high-water mark of the main process, or the
   sampled tree sum if higher). No hard RLIMIT_AS: virtual-memory limits break
   Rust/tokio and glibc arenas long before the resident size is near the limit;
@@ -65,6 +67,8 @@ HOST = "127.0.0.1"
 # Lambda gives a custom runtime 10 s to reach its first /next (init phase).
 INIT_TIMEOUT_S = float(os.environ.get("LOCAL_LAMBDA_INIT_TIMEOUT", "10"))
 MEMORY_POLL_S = float(os.environ.get("LOCAL_LAMBDA_MEMORY_POLL_MS", "20")) / 1000
+# How often an idle environment's watcher checks that the process still lives.
+IDLE_CHECK_S = 1.0
 ENFORCE_MEMORY = os.environ.get("LOCAL_LAMBDA_ENFORCE_MEMORY", "1") not in ("0", "false", "")
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin:/opt/bin"
 ARCH_OF_MACHINE = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64", "arm64": "arm64"}
@@ -255,6 +259,7 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
         self._env: dict[str, str] = {}
         self._tmpdir: str | None = None
         self._stopped = threading.Event()
+        self._busy = threading.Event()  # initialising or handling an invocation
         self._invoke_lock = threading.Lock()
         self._current: _Invocation | None = None
         self._log_lock = threading.Lock()
@@ -282,7 +287,9 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
         self._server = _RuntimeApiServer(self)
         threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            # only how soon stop() is noticed; dozens of idle environments
+            # waking 20 times a second each cost LocalStack CPU
+            kwargs={"poll_interval": 0.5},
             name=f"lambda-rapi-{self.id}",
             daemon=True,
         ).start()
@@ -301,8 +308,10 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
             }
         )
         self._env = env
+        self._busy.set()
         self._spawn()
         err = self._wait_ready(self._gen)
+        self._busy.clear()
         if err:
             logs = "\n".join(self._all_logs)
             self.stop()
@@ -361,7 +370,11 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
     # ------------------------------------------------------------ invoke
     def invoke(self, payload: dict[str, str]) -> InvocationResult:
         with self._invoke_lock:
-            return self._invoke(_Invocation(payload))
+            self._busy.set()
+            try:
+                return self._invoke(_Invocation(payload))
+            finally:
+                self._busy.clear()
 
     def _invoke(self, inv: _Invocation) -> InvocationResult:
         gen = self._gen
@@ -576,6 +589,8 @@ class LocalProcessRuntimeExecutor(RuntimeExecutor):
         limit_kb = self._memory_mb * 1024
         pid = gen.proc.pid
         while gen.proc.poll() is None and not self._stopped.is_set():
+            if not self._busy.wait(IDLE_CHECK_S):
+                continue  # frozen between invocations: it cannot grow
             tree = _process_tree(pid)
             rss = sum(_read_status_kb(p, "VmRSS") for p in tree)
             hwm = _read_status_kb(pid, "VmHWM")
