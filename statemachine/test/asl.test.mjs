@@ -39,7 +39,9 @@ const LEGAL = {
   cancelled: [],
   failed: [],
 };
-const TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Transient'];
+// Sandbox.Timedout: the function ran out of time (every forward step is
+// idempotent, so a retry finishes what the timed-out call began).
+const TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Sandbox.Timedout', 'Transient'];
 const FORWARD_FUNCTIONS = ['${ReserveInventoryFunctionArn}', '${ChargePaymentFunctionArn}', '${CreateShipmentFunctionArn}', '${AwaitDeliveryFunctionArn}'];
 const COMPENSATION_FUNCTIONS = ['${ReleaseInventoryFunctionArn}', '${RefundPaymentFunctionArn}'];
 const FUNCTION_EVENTS = ['order.validated', 'order.paid', 'order.shipped'];
