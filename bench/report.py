@@ -87,7 +87,11 @@ def render(d: Path) -> str:
                        f"Outcomes: {p['executions']}.\n\n"
                      + table(["load", "clients", "result"], [
                          ["orders placed → all terminal", t["clients"], f"{t['orders']} orders, {t['completed_per_s']:.1f} orders/s completed, "
-                          f"{t['placed_per_s']:.1f} orders/s accepted by the API ({t['executions']}; refused by status: {t.get('refused') or 'none'})"],
+                          f"{t['placed_per_s']:.1f} orders/s accepted by the API ({t['executions']}; refused by status: {t.get('refused') or 'none'})"
+                          + (f"; POST /api/orders p50 {t['post_orders_ms']['p50']:.0f} ms, p95 {t['post_orders_ms']['p95']:.0f} ms; "
+                             f"meanwhile one DynamoDB GetItem to LocalStack took p50 {t['localstack_getitem_ms']['p50']:.0f} ms, "
+                             f"p95 {t['localstack_getitem_ms']['p95']:.0f} ms, max {t['localstack_getitem_ms']['max']:.0f} ms"
+                             if "post_orders_ms" in t else "")],
                          ["GET /api/products", c["clients"], f"{c['rps']:.0f} requests/s, p50 {c['latency_ms']['p50']:.0f} ms, "
                           f"p99 {c['latency_ms']['p99']:.0f} ms, errors {c['errors'] or 'none'}"],
                      ]))

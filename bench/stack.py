@@ -61,6 +61,7 @@ def summary(samples: list[float]) -> dict:
         "p95": quantile(samples, 0.95),
         "p99": quantile(samples, 0.99),
         "mean": statistics.fmean(samples),
+        "max": max(samples),
     }
 
 
@@ -105,6 +106,7 @@ class Stack:
         self.logs = session.client("logs")
         self.sqs = session.client("sqs")
         self.lambdas = session.client("lambda")
+        self.dynamodb = session.client("dynamodb")
         self.machine = self.outputs["StateMachineArn"]
 
     def wait_notifications_sent(self, timeout_s: float = 90) -> None:
@@ -253,39 +255,70 @@ def floor(stack: Stack, order_id: str, runs: int, floor_binary: Path) -> dict:
         stack.lambdas.delete_function(FunctionName=echo)
 
 
+class LocalStackProbe:
+    """Times one trivial call to LocalStack (a DynamoDB GetItem of a missing
+    key) every 0.5 s in the background: how responsive the emulator itself
+    is under the load, which every AWS call of every function pays."""
+
+    def __init__(self, stack: Stack):
+        self.stack, self.samples, self.done = stack, [], threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self):
+        while not self.done.wait(0.5):
+            t0 = time.perf_counter()
+            self.stack.dynamodb.get_item(TableName=self.stack.outputs["OrdersTableName"], Key={"id": {"S": "probe"}})
+            self.samples.append((time.perf_counter() - t0) * 1000)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        self.thread.join()
+
+
 def throughput(stack: Stack, clients: int, per_client: int) -> dict:
     product = stack.product(stock=clients * per_client + 10)
     tokens = [stack.customer() for _ in range(clients)]
     placed: list[tuple[str, float]] = []
+    post_ms: list[float] = []
     errors = Counter()
     lock = threading.Lock()
 
     def client(token: str):
         for _ in range(per_client):
+            t0 = time.perf_counter()
             try:
                 order = stack.place(token, product)
             except AssertionError as refused:  # counted and reported, not fatal
                 with lock:
                     errors[str(refused.args[0][0])] += 1
                 continue
+            finally:
+                with lock:
+                    post_ms.append((time.perf_counter() - t0) * 1000)
             with lock:
                 placed.append(order)
 
-    started = time.time()
-    threads = [threading.Thread(target=client, args=(t,)) for t in tokens]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    all_placed = time.time()
-    stops, statuses = [], Counter()
-    for order_id, _ in placed:
-        done = stack.wait_terminal(stack.execution_arn(order_id), timeout_s=600)
-        stops.append(done["stopDate"].timestamp())
-        statuses[done["status"]] += 1
-    finished = max(stops)
+    with LocalStackProbe(stack) as probe:
+        started = time.time()
+        threads = [threading.Thread(target=client, args=(t,)) for t in tokens]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        all_placed = time.time()
+        stops, statuses = [], Counter()
+        for order_id, _ in placed:
+            done = stack.wait_terminal(stack.execution_arn(order_id), timeout_s=600)
+            stops.append(done["stopDate"].timestamp())
+            statuses[done["status"]] += 1
+        finished = max(stops)
     return {
         "clients": clients, "orders": len(placed), "executions": dict(statuses), "refused": dict(errors),
+        "post_orders_ms": summary(post_ms), "localstack_getitem_ms": summary(probe.samples),
         "placed_per_s": len(placed) / (all_placed - started),
         "completed_per_s": len(placed) / (finished - started),
         "wall_s": finished - started,
