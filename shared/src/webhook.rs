@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
 pub const SIGNATURE_HEADER: &str = "x-carrier-signature";
+/// The error the state machine's delivery task fails with when the carrier
+/// gives up.
+pub const DELIVERY_FAILED: &str = "DeliveryFailed";
 const PREFIX: &str = "sha256=";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -528,6 +528,7 @@ async fn await_parcel(plan: Plan) -> Row {
     let step = await_delivery::AwaitDelivery {
         shipments: world.shipments.clone(),
         carrier: world.dispatch.clone(),
+        tasks: world.tasks.clone(),
         clock: world.clock.clone(),
     };
     let inputs = (0..plan.calls())

@@ -2,22 +2,31 @@
 //! the token against the tracking number and hands the parcel to the carrier.
 //! The machine then waits until the carrier's signed webhook (the
 //! `shipping-webhook` function) completes the task.
+//!
+//! A retry can come after the carrier already reported: the first call's
+//! webhook went through but its answer was lost (a 502 under load), so the
+//! machine retried with a new token that no webhook will ever complete. The
+//! function then completes that token itself with the recorded outcome.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use shared::adapters::aws::{self, ConfigError, SdkConfig};
 use shared::adapters::carrier_sim::WebhookCarrier;
 use shared::adapters::dynamodb::DynamoShipmentStore;
+use shared::adapters::stepfunctions::StepFunctionsTasks;
 use shared::adapters::SystemClock;
 use shared::ports::{
     AwaitedDelivery, CarrierDispatch, Clock, DeliveryState, DispatchError, ShipmentStore,
+    StoreError, TaskCompleter, TaskError,
 };
 use shared::step::{Step, StepError, StepInput};
+use shared::webhook::DELIVERY_FAILED;
 use std::sync::Arc;
 
 pub struct AwaitDelivery {
     pub shipments: Arc<dyn ShipmentStore>,
     pub carrier: Arc<dyn CarrierDispatch>,
+    pub tasks: Arc<dyn TaskCompleter>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -70,6 +79,7 @@ impl AwaitDelivery {
                 aws::env_required("SHIPMENTS_TABLE")?,
             )),
             carrier: Arc::new(carrier),
+            tasks: Arc::new(StepFunctionsTasks::new(aws::stepfunctions(config))),
             clock,
         })
     }
@@ -91,10 +101,11 @@ impl Step for AwaitDelivery {
             completed_at: None,
         };
         // The token is stored before the carrier can possibly call back.
-        self.shipments
-            .register(&delivery)
-            .await
-            .map_err(StepError::from_store)?;
+        match self.shipments.register(&delivery).await {
+            Ok(()) => {}
+            Err(StoreError::ConditionFailed) => return self.complete_reported(input).await,
+            Err(e) => return Err(StepError::from_store(e)),
+        }
         self.carrier
             .dispatch(&delivery)
             .await
@@ -105,6 +116,46 @@ impl Step for AwaitDelivery {
         Ok(Dispatched {
             order_id: delivery.order_id,
             tracking_number: delivery.tracking_number,
+        })
+    }
+}
+
+impl AwaitDelivery {
+    /// The carrier reported before this call: complete this call's token
+    /// with what it reported, as the webhook would have.
+    async fn complete_reported(&self, input: &AwaitInput) -> Result<Dispatched, StepError> {
+        let reported = self
+            .shipments
+            .get(&input.tracking_number)
+            .await
+            .map_err(StepError::from_store)?
+            .ok_or_else(|| StepError::Internal("the completed delivery vanished".into()))?;
+        let completed = match reported.state {
+            DeliveryState::Delivered => {
+                let delivered_at = reported.completed_at.map(|at| at.to_rfc3339());
+                let output = serde_json::json!({
+                    "orderId": reported.order_id, "deliveredAt": delivered_at
+                });
+                self.tasks.succeed(&input.task_token, &output).await
+            }
+            DeliveryState::Failed => {
+                let cause = "the carrier could not deliver (reported before this retry)";
+                self.tasks
+                    .fail(&input.task_token, DELIVERY_FAILED, cause)
+                    .await
+            }
+            DeliveryState::Awaiting => {
+                return Err(StepError::Transient("the delivery was reopened".into()))
+            }
+        };
+        completed.map_err(|e| match e {
+            TaskError::Unavailable(reason) => StepError::Transient(reason),
+            TaskError::Gone(reason) => StepError::Internal(reason),
+        })?;
+        tracing::info!(state = ?reported.state, "delivery reported before this call: task completed");
+        Ok(Dispatched {
+            order_id: reported.order_id,
+            tracking_number: reported.tracking_number,
         })
     }
 }

@@ -8,6 +8,7 @@ fn step(world: &MemoryWorld) -> AwaitDelivery {
     AwaitDelivery {
         shipments: world.shipments.clone(),
         carrier: world.dispatch.clone(),
+        tasks: world.tasks.clone(),
         clock: world.clock.clone(),
     }
 }
@@ -59,24 +60,55 @@ async fn a_carrier_outage_is_transient_and_the_retry_refreshes_the_token() {
     );
 }
 
+/// The first call's webhook went through but its answer was lost, and the
+/// machine retried with a new token no webhook will complete.
 #[tokio::test]
-async fn a_completed_delivery_is_not_reopened() {
+async fn a_retry_after_the_carrier_reported_completes_its_own_token() {
+    let world = MemoryWorld::default();
+    let s = step(&world);
+    handle(&s, event("token-1")).await.unwrap();
+    let delivered_at: chrono::DateTime<chrono::Utc> = "2026-11-22T10:00:00Z".parse().unwrap();
+    world
+        .shipments
+        .complete("1ZABC", DeliveryState::Delivered, delivered_at)
+        .await
+        .unwrap();
+    handle(&s, event("token-2")).await.unwrap();
+    let stored = world.shipments.get("1ZABC").await.unwrap().unwrap();
+    assert_eq!(
+        (stored.state, stored.task_token.as_str()),
+        (DeliveryState::Delivered, "token-1"),
+        "not reopened"
+    );
+    assert_eq!(
+        world.tasks.completed(),
+        vec![(
+            "token-2".to_string(),
+            Ok(serde_json::json!({"orderId": "o1", "deliveredAt": delivered_at.to_rfc3339()}))
+        )]
+    );
+    assert_eq!(
+        world.dispatch.dispatched().len(),
+        1,
+        "not handed to the carrier again"
+    );
+}
+
+#[tokio::test]
+async fn a_retry_after_the_carrier_gave_up_fails_its_own_token() {
     let world = MemoryWorld::default();
     let s = step(&world);
     handle(&s, event("token-1")).await.unwrap();
     world
         .shipments
-        .complete("1ZABC", DeliveryState::Delivered, chrono::Utc::now())
+        .complete("1ZABC", DeliveryState::Failed, chrono::Utc::now())
         .await
         .unwrap();
-    assert_eq!(
-        handle(&s, event("token-2")).await.unwrap_err().error_type(),
-        "Internal"
-    );
-    assert_eq!(
-        world.shipments.get("1ZABC").await.unwrap().unwrap().state,
-        DeliveryState::Delivered
-    );
+    handle(&s, event("token-2")).await.unwrap();
+    let completed = world.tasks.completed();
+    assert_eq!(completed.len(), 1);
+    assert_eq!(completed[0].0, "token-2");
+    assert_eq!(completed[0].1.as_ref().unwrap_err().0, "DeliveryFailed");
 }
 
 #[test]

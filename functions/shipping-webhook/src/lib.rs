@@ -11,11 +11,8 @@ use shared::adapters::stepfunctions::StepFunctionsTasks;
 use shared::adapters::SystemClock;
 use shared::http::{self, ApiError, ApiResult};
 use shared::ports::{Clock, DeliveryState, ShipmentStore, StoreError, TaskCompleter, TaskError};
-use shared::webhook::{self, DeliveryOutcome, DeliveryUpdate};
+use shared::webhook::{self, DeliveryOutcome, DeliveryUpdate, DELIVERY_FAILED};
 use std::sync::Arc;
-
-/// The error the state machine sees when the carrier gives up.
-pub const DELIVERY_FAILED: &str = "DeliveryFailed";
 
 pub struct ShippingWebhook {
     pub shipments: Arc<dyn ShipmentStore>,
