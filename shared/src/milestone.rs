@@ -18,7 +18,7 @@ use crate::domain::{
     LifecycleEvent, LifecycleEventKind, Order, OrderRecord, OrderStatus, PIPELINE_SOURCE,
 };
 use crate::ports::{Clock, EventPublisher, OrderStore, PublishError, StoreError};
-use crate::step::{StepError, StepInput};
+use crate::step::{load_order, StepError, StepInput};
 use serde::Deserialize;
 use std::sync::Arc;
 
@@ -99,9 +99,25 @@ impl OrderProgress {
         })
     }
 
-    /// Moves the order into the step's working status from one of `from`;
-    /// a retried step finds it there already and carries on.
-    pub async fn enter(
+    /// Loads the order and moves it into the step's `working` status from
+    /// one of `from`; a retried step finds it there, or at the step's
+    /// milestone `done`, and carries on.
+    pub async fn begin(
+        &self,
+        input: &StepInput,
+        from: &[OrderStatus],
+        working: OrderStatus,
+        done: OrderStatus,
+        reason: &str,
+    ) -> Result<Order, StepError> {
+        let order = load_order(&*self.orders, input).await?;
+        if order.status == done {
+            return Ok(order);
+        }
+        self.enter(order, from, working, reason).await
+    }
+
+    async fn enter(
         &self,
         order: Order,
         from: &[OrderStatus],

@@ -12,7 +12,7 @@ use shared::adapters::UuidV7Ids;
 use shared::domain::{LifecycleEventKind, OrderRecord, OrderStatus, PaymentDetails};
 use shared::milestone::{Milestone, MilestoneInput, OrderProgress};
 use shared::ports::{ChargeRequest, PaymentError, PaymentGateway};
-use shared::step::{load_order, Step, StepError};
+use shared::step::{Step, StepError};
 use std::sync::Arc;
 
 pub struct ChargePayment {
@@ -59,19 +59,17 @@ impl Step for ChargePayment {
     const NAME: &'static str = "charge-payment";
 
     async fn run(&self, input: &MilestoneInput) -> Result<Charged, StepError> {
-        let mut order = load_order(&*self.progress.orders, &input.step).await?;
-        if order.status != OrderStatus::Paid {
-            let reason = format!("charging payment (attempt {})", input.attempt);
-            order = self
-                .progress
-                .enter(
-                    order,
-                    &[OrderStatus::Validated, OrderStatus::PaymentFailed],
-                    OrderStatus::Paying,
-                    &reason,
-                )
-                .await?;
-        }
+        let reason = format!("charging payment (attempt {})", input.attempt);
+        let order = self
+            .progress
+            .begin(
+                &input.step,
+                &[OrderStatus::Validated, OrderStatus::PaymentFailed],
+                OrderStatus::Paying,
+                OrderStatus::Paid,
+                &reason,
+            )
+            .await?;
         let request = ChargeRequest {
             idempotency_key: order.id.clone(),
             amount: order.total,

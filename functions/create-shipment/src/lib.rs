@@ -9,7 +9,7 @@ use shared::adapters::carrier_sim::SimulatedCarrier;
 use shared::domain::{LifecycleEventKind, OrderRecord, OrderStatus, ShipmentDetails};
 use shared::milestone::{Milestone, MilestoneInput, OrderProgress};
 use shared::ports::{ShippingError, ShippingProvider};
-use shared::step::{load_order, Step, StepError};
+use shared::step::{Step, StepError};
 use std::sync::Arc;
 
 pub struct CreateShipment {
@@ -42,19 +42,17 @@ impl Step for CreateShipment {
     const NAME: &'static str = "create-shipment";
 
     async fn run(&self, input: &MilestoneInput) -> Result<Shipped, StepError> {
-        let mut order = load_order(&*self.progress.orders, &input.step).await?;
-        if order.status != OrderStatus::Shipped {
-            let reason = format!("buying a shipping label (attempt {})", input.attempt);
-            order = self
-                .progress
-                .enter(
-                    order,
-                    &[OrderStatus::Paid, OrderStatus::ShipFailed],
-                    OrderStatus::Shipping,
-                    &reason,
-                )
-                .await?;
-        }
+        let reason = format!("buying a shipping label (attempt {})", input.attempt);
+        let order = self
+            .progress
+            .begin(
+                &input.step,
+                &[OrderStatus::Paid, OrderStatus::ShipFailed],
+                OrderStatus::Shipping,
+                OrderStatus::Shipped,
+                &reason,
+            )
+            .await?;
         let shipment = match self.carrier.create_shipment(&order).await {
             Ok(shipment) => shipment,
             Err(ShippingError::Failed(reason)) => return Err(StepError::ShippingFailed(reason)),
