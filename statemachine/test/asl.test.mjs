@@ -461,7 +461,7 @@ const SCENARIOS = [
   {
     name: 'payment declined 3 times',
     scenario: { outcomes: { [fn('ChargePaymentFunction')]: always('PaymentDeclined') } },
-    outcome: 'SUCCEEDED', transitions: 16,
+    outcome: 'SUCCEEDED', transitions: 17,
     statuses: ['validating', 'validated', 'paying', 'payment_failed', 'paying', 'payment_failed', 'paying', 'payment_failed', 'failed'],
     events: ['order.validated', 'order.inventory_released', 'order.failed'],
     check: (r) => {
@@ -494,10 +494,26 @@ const SCENARIOS = [
   {
     name: 'transient payment errors exhaust the retries',
     scenario: { outcomes: { [fn('ChargePaymentFunction')]: always('Lambda.ServiceException') } },
-    outcome: 'SUCCEEDED', transitions: 11,
+    outcome: 'SUCCEEDED', transitions: 13,
     statuses: ['validating', 'validated', 'paying', 'payment_failed', 'failed'],
     events: ['order.validated', 'order.inventory_released', 'order.failed'],
-    check: (r) => assert.equal(called(r, 'ChargePaymentFunction'), 4, '1 call + 3 retries'),
+    check: (r) => {
+      assert.equal(called(r, 'ChargePaymentFunction'), 4, '1 call + 3 retries');
+      assert.equal(called(r, 'RefundPaymentFunction'), 1, 'refunded in case something was captured');
+      assert.equal(r.world.payment.charged, false);
+    },
+  },
+  {
+    name: 'the charge was captured, then the step gave up (its paid write kept failing)',
+    scenario: { outcomes: { [fn('ChargePaymentFunction')]: (i, world) => { world.payment.charged = true; return 'Transient'; } } },
+    outcome: 'SUCCEEDED', transitions: 13,
+    statuses: ['validating', 'validated', 'paying', 'payment_failed', 'failed'],
+    events: ['order.validated', 'order.payment_refunded', 'order.inventory_released', 'order.failed'],
+    check: (r) => {
+      assert.equal(r.world.payment.refunded, true, 'the captured charge is given back');
+      assert.equal(called(r, 'RefundPaymentFunction'), 1);
+      for (const e of r.world.events.slice(1)) assert.equal(e.Detail.status, 'failed');
+    },
   },
   {
     name: 'shipping failed 3 times',
