@@ -128,7 +128,7 @@ impl OrderProgress {
             return Ok(order);
         }
         if !from.contains(&order.status) {
-            return Err(moved(&order));
+            return Err(StepError::moved(&order));
         }
         self.orders
             .transition(&order.id, from, to, reason, self.clock.now())
@@ -148,29 +148,19 @@ impl OrderProgress {
         let order = if order.status == milestone.to {
             order
         } else if order.status != milestone.from {
-            return Err(moved(&order));
+            return Err(StepError::moved(&order));
         } else {
-            let (id, expected) = (&order.id, [milestone.from]);
-            let written = match &milestone.record {
-                Some(record) => {
-                    self.orders
-                        .transition_keeping(
-                            id,
-                            &expected,
-                            milestone.to,
-                            &milestone.reason,
-                            at,
-                            record,
-                        )
-                        .await
-                }
-                None => {
-                    self.orders
-                        .transition(id, &expected, milestone.to, &milestone.reason, at)
-                        .await
-                }
-            };
-            written.map_err(|e| store_failure(e, &order))?
+            self.orders
+                .transition_keeping(
+                    &order.id,
+                    &[milestone.from],
+                    milestone.to,
+                    &milestone.reason,
+                    at,
+                    milestone.record.as_ref(),
+                )
+                .await
+                .map_err(|e| store_failure(e, &order))?
         };
         let event = LifecycleEvent::for_order(&order, event_id.to_string(), at);
         self.events
@@ -183,10 +173,6 @@ impl OrderProgress {
         tracing::info!(status = %order.status, event = milestone.event.detail_type(), "milestone reached");
         Ok(order)
     }
-}
-
-fn moved(order: &Order) -> StepError {
-    StepError::OrderMoved(format!("order {} is {}", order.id, order.status))
 }
 
 fn store_failure(error: StoreError, order: &Order) -> StepError {

@@ -52,9 +52,12 @@ pub trait OrderStore: Send + Sync {
         next: OrderStatus,
         reason: &str,
         at: DateTime<Utc>,
-    ) -> StoreResult<Order>;
+    ) -> StoreResult<Order> {
+        self.transition_keeping(id, expected, next, reason, at, None)
+            .await
+    }
     /// `transition`, also storing what the step produced (the payment or
-    /// the shipment) in the same conditional write.
+    /// the shipment), if anything, in the same conditional write.
     async fn transition_keeping(
         &self,
         id: &str,
@@ -62,7 +65,7 @@ pub trait OrderStore: Send + Sync {
         next: OrderStatus,
         reason: &str,
         at: DateTime<Utc>,
-        record: &OrderRecord,
+        record: Option<&OrderRecord>,
     ) -> StoreResult<Order>;
 }
 

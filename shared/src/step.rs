@@ -57,6 +57,11 @@ impl StepError {
         }
     }
 
+    /// The order is in a status the step does not work on.
+    pub fn moved(order: &Order) -> Self {
+        StepError::OrderMoved(format!("order {} is {}", order.id, order.status))
+    }
+
     pub fn from_store(error: StoreError) -> Self {
         match error {
             StoreError::Unavailable(e) => StepError::Transient(e),

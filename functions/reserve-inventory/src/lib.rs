@@ -51,10 +51,7 @@ impl Step for ReserveInventory {
             order.status,
             OrderStatus::Validating | OrderStatus::Validated
         ) {
-            return Err(StepError::OrderMoved(format!(
-                "order {} is {}",
-                order.id, order.status
-            )));
+            return Err(StepError::moved(&order));
         }
         let lines: Vec<ReservedLine> = order
             .line_quantities()

@@ -196,36 +196,9 @@ impl OrderStore for DynamoOrderStore {
         Ok(orders)
     }
 
-    async fn transition(
-        &self,
-        id: &str,
-        expected: &[OrderStatus],
-        next: OrderStatus,
-        reason: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<Order> {
-        self.update_status(id, expected, next, reason, at, None)
-            .await
-    }
-
-    async fn transition_keeping(
-        &self,
-        id: &str,
-        expected: &[OrderStatus],
-        next: OrderStatus,
-        reason: &str,
-        at: DateTime<Utc>,
-        record: &OrderRecord,
-    ) -> StoreResult<Order> {
-        self.update_status(id, expected, next, reason, at, Some(record))
-            .await
-    }
-}
-
-impl DynamoOrderStore {
     /// One conditional `UpdateItem`: the status, its timeline entry and, if
     /// given, what the step produced (the `payment` or `shipment` map).
-    async fn update_status(
+    async fn transition_keeping(
         &self,
         id: &str,
         expected: &[OrderStatus],

@@ -23,29 +23,6 @@ impl MemoryOrderStore {
         lock(&self.orders).values().cloned().collect()
     }
 
-    fn update_status(
-        &self,
-        id: &str,
-        expected: &[OrderStatus],
-        next: OrderStatus,
-        reason: &str,
-        at: DateTime<Utc>,
-        record: Option<&OrderRecord>,
-    ) -> StoreResult<Order> {
-        let mut orders = lock(&self.orders);
-        let order = orders.get_mut(id).ok_or(StoreError::NotFound)?;
-        if !expected.contains(&order.status) {
-            return Err(StoreError::ConditionFailed);
-        }
-        order
-            .transition(next, reason, at)
-            .map_err(|_| StoreError::ConditionFailed)?;
-        if let Some(record) = record {
-            order.keep(record.clone());
-        }
-        Ok(order.clone())
-    }
-
     pub fn put(&self, order: Order) {
         lock(&self.orders).insert(order.id.clone(), order);
     }
@@ -91,17 +68,6 @@ impl OrderStore for MemoryOrderStore {
         Ok(orders)
     }
 
-    async fn transition(
-        &self,
-        id: &str,
-        expected: &[OrderStatus],
-        next: OrderStatus,
-        reason: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<Order> {
-        self.update_status(id, expected, next, reason, at, None)
-    }
-
     async fn transition_keeping(
         &self,
         id: &str,
@@ -109,9 +75,20 @@ impl OrderStore for MemoryOrderStore {
         next: OrderStatus,
         reason: &str,
         at: DateTime<Utc>,
-        record: &OrderRecord,
+        record: Option<&OrderRecord>,
     ) -> StoreResult<Order> {
-        self.update_status(id, expected, next, reason, at, Some(record))
+        let mut orders = lock(&self.orders);
+        let order = orders.get_mut(id).ok_or(StoreError::NotFound)?;
+        if !expected.contains(&order.status) {
+            return Err(StoreError::ConditionFailed);
+        }
+        order
+            .transition(next, reason, at)
+            .map_err(|_| StoreError::ConditionFailed)?;
+        if let Some(record) = record {
+            order.keep(record.clone());
+        }
+        Ok(order.clone())
     }
 }
 
