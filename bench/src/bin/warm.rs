@@ -194,17 +194,6 @@ fn repeat(n: usize, build: impl Fn() -> Request) -> Vec<Request> {
 
 // ---- auth -----------------------------------------------------------------
 
-fn auth_service(world: &MemoryWorld) -> auth::AuthService {
-    auth::AuthService {
-        users: world.users.clone(),
-        tokens: Arc::new(tokens()),
-        clock: world.clock.clone(),
-        ids: world.ids.clone(),
-        admin_emails: vec![],
-        allowed_origin: "*".into(),
-    }
-}
-
 /// Registers a user through the handler; returns its session token.
 async fn registered(svc: &auth::AuthService) -> String {
     let body = json!({"email": "bench@example.com", "password": PASSWORD, "name": "Bench"});
@@ -226,7 +215,7 @@ async fn registered(svc: &auth::AuthService) -> String {
 /// Login: one argon2id verification (it dominates) plus a JWT signature.
 async fn auth_login(plan: Plan) -> Row {
     let world = MemoryWorld::default();
-    let svc = auth_service(&world);
+    let svc = auth::AuthService::in_memory(&world);
     registered(&svc).await;
     let body = json!({"email": "bench@example.com", "password": PASSWORD}).to_string();
     let inputs = repeat(plan.calls(), || {
@@ -240,7 +229,7 @@ async fn auth_login(plan: Plan) -> Row {
 /// The cheap path most auth calls take: verify a JWT, read the user.
 async fn auth_profile(plan: Plan) -> Row {
     let world = MemoryWorld::default();
-    let svc = auth_service(&world);
+    let svc = auth::AuthService::in_memory(&world);
     let token = registered(&svc).await;
     let inputs = repeat(plan.calls(), || {
         request(Method::GET, "/api/auth/profile", None, Some(&token))
@@ -286,20 +275,6 @@ async fn catalog_get(plan: Plan) -> Row {
 
 // ---- orders ---------------------------------------------------------------
 
-fn orders_service(world: &MemoryWorld) -> orders::OrdersService {
-    orders::OrdersService {
-        orders: world.orders.clone(),
-        products: world.catalog.clone(),
-        idempotency: world.idempotency.clone(),
-        publisher: world.publisher.clone(),
-        workflow: world.workflow.clone(),
-        tokens: Arc::new(tokens()),
-        clock: world.clock.clone(),
-        ids: world.ids.clone(),
-        allowed_origin: "*".into(),
-    }
-}
-
 /// A checkout as the storefront sends it, with its own Idempotency-Key.
 fn place_order_request(token: &str, key: &str) -> Request {
     let body = json!({
@@ -322,7 +297,7 @@ fn place_order_request(token: &str, key: &str) -> Request {
 /// the replay's 200.
 async fn orders_place(plan: Plan) -> Row {
     let world = MemoryWorld::default();
-    let svc = orders_service(&world);
+    let svc = orders::OrdersService::in_memory(&world);
     let token = token_for("alice", Role::Customer);
     let inputs = (0..plan.calls())
         .map(|i| place_order_request(&token, &format!("bench-{i}")))
@@ -340,7 +315,7 @@ async fn orders_place(plan: Plan) -> Row {
 
 async fn orders_get(plan: Plan) -> Row {
     let world = MemoryWorld::default();
-    let svc = orders_service(&world);
+    let svc = orders::OrdersService::in_memory(&world);
     let token = token_for("alice", Role::Customer);
     let placed = svc.handle(place_order_request(&token, "setup")).await;
     assert_eq!(placed.status(), StatusCode::CREATED);

@@ -85,6 +85,19 @@ fn valid_name(raw: &str) -> Result<String, ApiError> {
 }
 
 impl AuthService {
+    /// On the in-memory world, with the test token keys, no admins and any
+    /// origin: what the handler tests and the in-process benchmark run.
+    pub fn in_memory(world: &shared::adapters::memory::MemoryWorld) -> Self {
+        AuthService {
+            users: world.users.clone(),
+            tokens: Arc::new(shared::http::testing::tokens()),
+            clock: world.clock.clone(),
+            ids: world.ids.clone(),
+            admin_emails: vec![],
+            allowed_origin: "*".into(),
+        }
+    }
+
     pub async fn from_env(config: &aws::SdkConfig) -> Result<Self, ConfigError> {
         let dynamo = aws::dynamodb(config);
         Ok(AuthService {

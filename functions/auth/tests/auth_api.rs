@@ -5,16 +5,12 @@ use serde_json::{json, Value};
 use shared::adapters::memory::MemoryWorld;
 use shared::domain::Role;
 use shared::http::testing::{body_json, request, token_for, tokens};
-use std::sync::Arc;
 
 fn service(world: &MemoryWorld) -> AuthService {
     AuthService {
-        users: world.users.clone(),
-        tokens: Arc::new(tokens()),
-        clock: world.clock.clone(),
-        ids: world.ids.clone(),
         admin_emails: vec!["boss@example.com".into()],
         allowed_origin: "https://shop.example.com".into(),
+        ..AuthService::in_memory(world)
     }
 }
 

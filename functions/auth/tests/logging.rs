@@ -1,21 +1,13 @@
 use auth::AuthService;
 use lambda_http::http::Method;
 use shared::adapters::memory::MemoryWorld;
-use shared::http::testing::{body_json, request, tokens};
+use shared::http::testing::{body_json, request};
 use shared::telemetry::capture;
-use std::sync::Arc;
 
 #[tokio::test(flavor = "current_thread")]
 async fn passwords_and_tokens_never_reach_the_logs() {
     let world = MemoryWorld::default();
-    let svc = AuthService {
-        users: world.users.clone(),
-        tokens: Arc::new(tokens()),
-        clock: world.clock.clone(),
-        ids: world.ids.clone(),
-        admin_emails: vec![],
-        allowed_origin: "*".into(),
-    };
+    let svc = AuthService::in_memory(&world);
     let password = "Pa55word-that-must-stay-secret";
     let register =
         format!(r#"{{"email":"alice@example.com","password":"{password}","name":"Alice"}}"#);

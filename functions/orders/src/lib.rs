@@ -162,6 +162,22 @@ impl CreateOrderRequest {
 }
 
 impl OrdersService {
+    /// On the in-memory world, with the test token keys and any origin:
+    /// what the handler tests and the in-process benchmark run.
+    pub fn in_memory(world: &shared::adapters::memory::MemoryWorld) -> Self {
+        OrdersService {
+            orders: world.orders.clone(),
+            products: world.catalog.clone(),
+            idempotency: world.idempotency.clone(),
+            publisher: world.publisher.clone(),
+            workflow: world.workflow.clone(),
+            tokens: Arc::new(shared::http::testing::tokens()),
+            clock: world.clock.clone(),
+            ids: world.ids.clone(),
+            allowed_origin: "*".into(),
+        }
+    }
+
     pub async fn from_env(config: &aws::SdkConfig) -> Result<Self, ConfigError> {
         let dynamo = aws::dynamodb(config);
         Ok(OrdersService {

@@ -4,24 +4,13 @@ use lambda_http::http::Method;
 use orders::OrdersService;
 use shared::adapters::memory::MemoryWorld;
 use shared::domain::Role;
-use shared::http::testing::{body_json, request, token_for, tokens};
+use shared::http::testing::{body_json, request, token_for};
 use shared::telemetry::capture;
-use std::sync::Arc;
 
 #[tokio::test(flavor = "current_thread")]
 async fn order_logs_carry_ids_and_no_personal_or_secret_data() {
     let world = MemoryWorld::default();
-    let svc = OrdersService {
-        orders: world.orders.clone(),
-        products: world.catalog.clone(),
-        idempotency: world.idempotency.clone(),
-        publisher: world.publisher.clone(),
-        workflow: world.workflow.clone(),
-        tokens: Arc::new(tokens()),
-        clock: world.clock.clone(),
-        ids: world.ids.clone(),
-        allowed_origin: "*".into(),
-    };
+    let svc = OrdersService::in_memory(&world);
     let token = token_for("alice", Role::Customer);
     let body = r#"{"items":[{"productId":"prod-001","quantity":1}],
         "shipping":{"address":"742 Evergreen Terrace","city":"Springfield","state":"OR","zip":"97475"},

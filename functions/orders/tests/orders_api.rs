@@ -4,22 +4,11 @@ use orders::OrdersService;
 use serde_json::{json, Value};
 use shared::adapters::memory::MemoryWorld;
 use shared::domain::{LifecycleEventKind, OrderStatus, Role};
-use shared::http::testing::{body_json, request, token_for, tokens};
+use shared::http::testing::{body_json, request, token_for};
 use shared::ports::OrderStore;
-use std::sync::Arc;
 
 fn service(world: &MemoryWorld) -> OrdersService {
-    OrdersService {
-        orders: world.orders.clone(),
-        products: world.catalog.clone(),
-        idempotency: world.idempotency.clone(),
-        publisher: world.publisher.clone(),
-        workflow: world.workflow.clone(),
-        tokens: Arc::new(tokens()),
-        clock: world.clock.clone(),
-        ids: world.ids.clone(),
-        allowed_origin: "*".into(),
-    }
+    OrdersService::in_memory(world)
 }
 
 async fn send(svc: &OrdersService, req: Request) -> (StatusCode, Value) {
