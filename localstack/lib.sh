@@ -32,6 +32,14 @@ ls_running_pid() {
   echo "$pid"
 }
 
+# For the scripts that bring the stack up and use it (test.sh, bench.sh):
+# stop, when the calling script exits, the LocalStack it is about to start;
+# one this checkout already runs is left running.
+ls_stop_on_exit_unless_running() {
+  ls_running_pid >/dev/null && return 0
+  trap 'echo "== stopping LocalStack"; "$REPO_ROOT/scripts/down.sh"' EXIT
+}
+
 # pids of all descendants of $1 (children first found by /proc/*/stat ppid), deepest last
 ls_descendants() {
   local parent="$1" child

@@ -62,10 +62,9 @@ target/release/warm --json "$out/warm.json" >/dev/null
 
 if [[ ${BENCH_SKIP_STACK:-0} != 1 ]]; then
   step "the local stack, release binaries"
-  pidfile=.cache/localstack/localstack.pid
-  if ! { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }; then
-    trap 'echo "== stopping LocalStack"; scripts/down.sh' EXIT
-  fi
+  # shellcheck source=../localstack/lib.sh
+  . localstack/lib.sh
+  ls_stop_on_exit_unless_running
   STORE_PROFILE=release scripts/up.sh
   # shellcheck source=../localstack/env.sh
   . localstack/env.sh

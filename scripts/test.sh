@@ -22,12 +22,9 @@ if [[ ${SKIP_STACK:-0} == 1 ]]; then
 fi
 
 echo "== end to end on LocalStack"
-# Stop at the end the LocalStack this run starts; one this checkout had
-# already started is left running (down.sh only ever stops its own pid).
-pidfile=.cache/localstack/localstack.pid
-if ! { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }; then
-  trap 'echo "== stopping LocalStack"; scripts/down.sh' EXIT
-fi
+# shellcheck source=../localstack/lib.sh
+. localstack/lib.sh
+ls_stop_on_exit_unless_running
 scripts/up.sh
 # shellcheck source=../localstack/env.sh
 . localstack/env.sh
