@@ -347,6 +347,12 @@ pub struct AwaitedDelivery {
     pub registered_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<DateTime<Utc>>,
+    /// The id of the order.delivered event, made once per execution by the
+    /// state machine: the webhook marks the order delivered and publishes
+    /// with it. None for an execution started before the webhook did that
+    /// (its definition still writes delivered itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivered_event_id: Option<String>,
 }
 
 #[async_trait]

@@ -19,11 +19,12 @@ const SIMULATION = JSON.parse(RAW.replaceAll('${DeliveryTimeoutSeconds}', '60480
 const ALL_STATUSES = ['new', 'validating', 'validated', 'paying', 'paid', 'payment_failed', 'shipping', 'shipped', 'ship_failed', 'delivered', 'cancelled', 'failed'];
 const SET_BY_API = ['new', 'cancelled'];
 // The forward functions write these themselves (reserve-inventory: validated;
-// charge-payment: paying, paid; create-shipment: shipping, shipped), each
-// conditional on the status it expects, and publish their milestone's event;
-// the machine writes the rest and publishes the rest.
-const SET_BY_FUNCTIONS = ['validated', 'paying', 'paid', 'shipping', 'shipped'];
-const SET_BY_MACHINE = ['validating', 'payment_failed', 'ship_failed', 'delivered', 'failed'];
+// charge-payment: paying, paid; create-shipment: shipping, shipped; the
+// carrier's webhook: delivered), each conditional on the status it expects,
+// and publish their milestone's event; the machine writes the rest and
+// publishes the rest.
+const SET_BY_FUNCTIONS = ['validated', 'paying', 'paid', 'shipping', 'shipped', 'delivered'];
+const SET_BY_MACHINE = ['validating', 'payment_failed', 'ship_failed', 'failed'];
 // statemachine/CONTRACT.md, "Legal transitions".
 const LEGAL = {
   new: ['validating', 'cancelled', 'failed'],
@@ -44,14 +45,20 @@ const LEGAL = {
 const TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Sandbox.Timedout', 'Transient'];
 const FORWARD_FUNCTIONS = ['${ReserveInventoryFunctionArn}', '${ChargePaymentFunctionArn}', '${CreateShipmentFunctionArn}', '${AwaitDeliveryFunctionArn}'];
 const COMPENSATION_FUNCTIONS = ['${ReleaseInventoryFunctionArn}', '${RefundPaymentFunctionArn}'];
-const FUNCTION_EVENTS = ['order.validated', 'order.paid', 'order.shipped'];
-const MACHINE_EVENTS = ['order.delivered', 'order.failed', 'order.payment_refunded', 'order.inventory_released', 'order.needs_attention'];
+const FUNCTION_EVENTS = ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'];
+const MACHINE_EVENTS = ['order.failed', 'order.payment_refunded', 'order.inventory_released', 'order.needs_attention'];
 // The forward tasks that write their milestone and publish its event: the
 // eventId they get (made once in MarkValidating) and the attempt counter.
 const MILESTONE_TASKS = {
   '${ReserveInventoryFunctionArn}': { milestone: 'validated', attempt: null },
   '${ChargePaymentFunctionArn}': { milestone: 'paid', attempt: 'payment' },
   '${CreateShipmentFunctionArn}': { milestone: 'shipped', attempt: 'shipping' },
+};
+// order.delivered is written and published by the carrier's webhook
+// (shipping-webhook) with the eventId await-delivery registers.
+const EVENT_ID_OWNERS = {
+  ...Object.fromEntries(Object.entries(MILESTONE_TASKS).map(([arn, { milestone }]) => [milestone, arn])),
+  delivered: '${AwaitDeliveryFunctionArn}',
 };
 const DETAIL_KEYS = ['correlationId', 'eventId', 'occurredAt', 'orderId', 'status', 'userId', 'version'];
 
@@ -224,10 +231,9 @@ describe('forward tasks', () => {
     }
     // those event ids belong to the functions: no other state uses them
     for (const [name, s] of states) {
-      const { milestone } = MILESTONE_TASKS[isLambda(s) ? fnOf(s) : ''] ?? {};
       walkStrings(s.Parameters ?? {}, (v, path) => {
         const m = /^\$\.order\.eventIds\.(\w+)$/.exec(v);
-        if (m && Object.values(MILESTONE_TASKS).some((t) => t.milestone === m[1])) assert.equal(m[1], milestone, `${name} uses ${v} at ${path}`);
+        if (m && m[1] in EVENT_ID_OWNERS) assert.equal(isLambda(s) ? fnOf(s) : name, EVENT_ID_OWNERS[m[1]], `${name} uses ${v} at ${path}`);
       });
     }
   });
@@ -240,6 +246,10 @@ describe('forward tasks', () => {
     assert.ok(s.TimeoutSeconds || s.TimeoutSecondsPath, 'has a timeout');
     assert.ok(!('HeartbeatSeconds' in s) && !('HeartbeatSecondsPath' in s), 'no heartbeat');
     assert.ok(s.Catch.some((c) => c.ErrorEquals.includes('States.Timeout')), 'catches States.Timeout');
+    // the webhook writes delivered and publishes order.delivered with this id
+    assert.equal(s.Parameters.Payload['eventId.$'], '$.order.eventIds.delivered');
+    assert.equal(ASL.States[ASL.StartAt].ResultSelector?.eventIds?.['delivered.$'], 'States.UUID()', 'made once, at the start');
+    assert.equal(s.End, true, 'the delivery ends the happy path: no state writes or publishes after it');
   });
 });
 
@@ -431,7 +441,7 @@ const SCENARIOS = [
   {
     name: 'happy path',
     scenario: {},
-    outcome: 'SUCCEEDED', transitions: 7,
+    outcome: 'SUCCEEDED', transitions: 5,
     statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
     events: ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'],
     check: (r) => {
@@ -475,7 +485,7 @@ const SCENARIOS = [
   {
     name: 'payment declined twice, then approved',
     scenario: { outcomes: { [fn('ChargePaymentFunction')]: ['PaymentDeclined', 'PaymentDeclined'] } },
-    outcome: 'SUCCEEDED', transitions: 15,
+    outcome: 'SUCCEEDED', transitions: 13,
     statuses: ['validating', 'validated', 'paying', 'payment_failed', 'paying', 'payment_failed', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
     events: ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'],
     check: (r) => {
@@ -487,7 +497,7 @@ const SCENARIOS = [
   {
     name: 'transient payment error retried once (tok_processingError)',
     scenario: { outcomes: { [fn('ChargePaymentFunction')]: ['Transient'] } },
-    outcome: 'SUCCEEDED', transitions: 8,
+    outcome: 'SUCCEEDED', transitions: 6,
     statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
     events: ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'],
   },
@@ -705,8 +715,8 @@ const SCENARIOS = [
   },
   {
     name: 'DynamoDB throttling on a status write is retried',
-    scenario: { dynamoErrors: { MarkDelivered: ['DynamoDB.ProvisionedThroughputExceededException'] } },
-    outcome: 'SUCCEEDED', transitions: 8,
+    scenario: { dynamoErrors: { MarkValidating: ['DynamoDB.ProvisionedThroughputExceededException'] } },
+    outcome: 'SUCCEEDED', transitions: 6,
     statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
     events: ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'],
   },
@@ -721,7 +731,7 @@ const SCENARIOS = [
         [fn('CreateShipmentFunction')]: [{ errorAfter: 'Transient' }],
       },
     },
-    outcome: 'SUCCEEDED', transitions: 10,
+    outcome: 'SUCCEEDED', transitions: 8,
     statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'shipped', 'delivered'],
     events: ['order.validated', 'order.validated', 'order.paid', 'order.paid', 'order.shipped', 'order.shipped', 'order.delivered'],
     check: (r) => {

@@ -378,7 +378,18 @@ export function runExecution(definition, scenario = {}, { maxTransitions = 500 }
       publish(fn, 'order.shipped', 'shipped', eventId, payload.correlationId, call.now());
       return result;
     },
-    '${AwaitDeliveryFunctionArn}': plain(() => ({ orderId: input.orderId, deliveredAt: '2026-01-03T10:00:00Z' })),
+    // await-delivery registers the token and the event id; the carrier's
+    // webhook (shipping-webhook) then writes shipped -> delivered, publishes
+    // order.delivered with that id and completes the task with this output
+    '${AwaitDeliveryFunctionArn}': (payload, call) => {
+      const fn = 'await-delivery + shipping-webhook';
+      const eventId = need(fn, payload, 'eventId', 'string');
+      need(fn, payload, 'trackingNumber', 'string');
+      const injected = call.inject();
+      writeStatus(fn, ['shipped'], 'delivered', 'the carrier confirmed delivery', call.now());
+      publish(fn, 'order.delivered', 'delivered', eventId, payload.correlationId, call.now());
+      return injected?.ok ?? { orderId: input.orderId, deliveredAt: '2026-01-03T10:00:00Z' };
+    },
   };
   for (const key of Object.keys(scenario.outcomes ?? {})) {
     if (!(key in lambdaDefault)) throw new RuntimeError(`the scenario names a function that has no fake: ${key}`);

@@ -515,6 +515,7 @@ async fn await_parcel(plan: Plan) -> Row {
                 },
                 tracking_number: tracking_number(i),
                 task_token: format!("token-{i}"),
+                event_id: Some(format!("event-{i}")),
             };
             LambdaEvent::new(input, Context::default())
         })
@@ -535,25 +536,32 @@ async fn await_parcel(plan: Plan) -> Row {
 // ---- shipping-webhook -------------------------------------------------------
 
 /// The carrier's `delivered` report for a parcel the state machine awaits:
-/// signature check on the raw body, record the delivery, complete the task.
+/// signature check on the raw body, mark the order delivered and publish
+/// order.delivered, record the delivery, complete the task.
 async fn delivery_webhook(plan: Plan) -> Row {
     let world = MemoryWorld::default();
     let svc = shipping_webhook::ShippingWebhook {
         shipments: world.shipments.clone(),
         tasks: world.tasks.clone(),
+        progress: world.progress(),
         secret: WEBHOOK_SECRET.to_vec(),
         clock: world.clock.clone(),
         allowed_origin: "*".into(),
     };
     let mut inputs = Vec::with_capacity(plan.calls());
     for i in 0..plan.calls() {
+        let order = sample_order(&format!("bench-{i}"), LINES, "94102", "tok_visa");
+        let order = along_happy_path(order, OrderStatus::Shipped);
+        let order_id = order.id.clone();
+        world.orders.put(order);
         let awaited = AwaitedDelivery {
             tracking_number: tracking_number(i),
-            order_id: format!("bench-{i}"),
+            order_id,
             task_token: format!("token-{i}"),
             state: DeliveryState::Awaiting,
             registered_at: world.clock.now(),
             completed_at: None,
+            delivered_event_id: Some(format!("event-{i}")),
         };
         world.shipments.register(&awaited).await.expect("awaiting");
         // Signed by the carrier, so outside the timed region.

@@ -1,7 +1,8 @@
 //! Called by the state machine with a task token after `shipped`: records
 //! the token against the tracking number and hands the parcel to the carrier.
 //! The machine then waits until the carrier's signed webhook (the
-//! `shipping-webhook` function) completes the task.
+//! `shipping-webhook` function) marks the order delivered, publishes
+//! order.delivered with the event id recorded here, and completes the task.
 //!
 //! A retry can come after the carrier already reported: the first call's
 //! webhook went through but its answer was lost (a 502 under load), so the
@@ -37,6 +38,10 @@ pub struct AwaitInput {
     pub ids: StepInput,
     pub tracking_number: String,
     pub task_token: String,
+    /// The id the webhook publishes order.delivered with; absent from an
+    /// execution whose definition writes delivered itself.
+    #[serde(default)]
+    pub event_id: Option<String>,
 }
 
 impl AsRef<StepInput> for AwaitInput {
@@ -99,6 +104,7 @@ impl Step for AwaitDelivery {
             state: DeliveryState::Awaiting,
             registered_at: self.clock.now(),
             completed_at: None,
+            delivered_event_id: input.event_id.clone(),
         };
         // The token is stored before the carrier can possibly call back.
         match self.shipments.register(&delivery).await {

@@ -15,7 +15,8 @@ fn step(world: &MemoryWorld) -> AwaitDelivery {
 
 fn event(token: &str) -> LambdaEvent<AwaitInput> {
     let payload = serde_json::from_value(serde_json::json!({
-        "orderId": "o1", "correlationId": "c1", "trackingNumber": "1ZABC", "taskToken": token
+        "orderId": "o1", "correlationId": "c1", "trackingNumber": "1ZABC", "taskToken": token,
+        "eventId": "event-delivered"
     }))
     .unwrap();
     LambdaEvent::new(payload, Context::default())
@@ -33,6 +34,11 @@ async fn stores_the_token_then_hands_the_parcel_to_the_carrier() {
     assert_eq!(
         (stored.task_token.as_str(), stored.state),
         ("token-1", DeliveryState::Awaiting)
+    );
+    assert_eq!(
+        stored.delivered_event_id.as_deref(),
+        Some("event-delivered"),
+        "the webhook publishes order.delivered with the machine's id"
     );
     assert_eq!(world.dispatch.dispatched(), vec![stored]);
 }

@@ -1,6 +1,10 @@
 //! `POST /api/shipping/webhook`: the carrier reports a delivery. The body
-//! must carry a valid HMAC signature (401 otherwise); the delivery then
-//! completes the state machine task that waits on it, once.
+//! must carry a valid HMAC signature (401 otherwise). A delivery moves the
+//! order shipped -> delivered and publishes order.delivered (as the forward
+//! steps reach their milestones, `shared::milestone`), then completes the
+//! state machine task that waits on it, once. Writing the order first means
+//! no answer lost on the way leaves a finished workflow with an order that
+//! is not marked delivered; a carrier retry writes nothing twice.
 
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
@@ -9,14 +13,20 @@ use shared::adapters::aws::{self, ConfigError};
 use shared::adapters::dynamodb::DynamoShipmentStore;
 use shared::adapters::stepfunctions::StepFunctionsTasks;
 use shared::adapters::SystemClock;
+use shared::domain::{LifecycleEventKind, OrderStatus};
 use shared::http::{self, ApiError, ApiResult};
-use shared::ports::{Clock, DeliveryState, ShipmentStore, StoreError, TaskCompleter, TaskError};
+use shared::milestone::{Milestone, OrderProgress};
+use shared::ports::{
+    AwaitedDelivery, Clock, DeliveryState, ShipmentStore, StoreError, TaskCompleter, TaskError,
+};
+use shared::step::{load_order, StepError, StepInput};
 use shared::webhook::{self, DeliveryOutcome, DeliveryUpdate, DELIVERY_FAILED};
 use std::sync::Arc;
 
 pub struct ShippingWebhook {
     pub shipments: Arc<dyn ShipmentStore>,
     pub tasks: Arc<dyn TaskCompleter>,
+    pub progress: OrderProgress,
     pub secret: Vec<u8>,
     pub clock: Arc<dyn Clock>,
     pub allowed_origin: String,
@@ -30,6 +40,7 @@ impl ShippingWebhook {
                 aws::env_required("SHIPMENTS_TABLE")?,
             )),
             tasks: Arc::new(StepFunctionsTasks::new(aws::stepfunctions(config))),
+            progress: OrderProgress::from_env(config)?,
             secret: aws::secret_from_env(config, "WEBHOOK_SECRET")
                 .await?
                 .into_bytes(),
@@ -81,6 +92,9 @@ impl ShippingWebhook {
             DeliveryOutcome::Delivered => DeliveryState::Delivered,
             DeliveryOutcome::Exception => DeliveryState::Failed,
         };
+        if let (DeliveryState::Delivered, Some(event_id)) = (state, &delivery.delivered_event_id) {
+            self.mark_delivered(&delivery, event_id).await?;
+        }
         match self
             .shipments
             .complete(&update.tracking_number, state, self.clock.now())
@@ -130,6 +144,42 @@ impl ShippingWebhook {
                     reason,
                 ))
             }
+        }
+    }
+
+    async fn mark_delivered(
+        &self,
+        delivery: &AwaitedDelivery,
+        event_id: &str,
+    ) -> Result<(), ApiError> {
+        let input = StepInput {
+            order_id: delivery.order_id.clone(),
+            correlation_id: None,
+        };
+        let milestone = Milestone {
+            from: OrderStatus::Shipped,
+            to: OrderStatus::Delivered,
+            reason: "the carrier confirmed delivery".into(),
+            record: None,
+            event: LifecycleEventKind::Delivered,
+        };
+        let reached = match load_order(&*self.progress.orders, &input).await {
+            Ok(order) => self.progress.reach(order, milestone, event_id).await,
+            Err(e) => Err(e),
+        };
+        match reached {
+            Ok(_) => Ok(()),
+            Err(StepError::OrderMoved(reason)) => {
+                tracing::warn!(%reason, "delivery reported for an order that is not shipped");
+                Err(ApiError::conflict(
+                    "the order is no longer waiting for this delivery",
+                ))
+            }
+            // Nothing recorded yet: the carrier's retry does it all again.
+            Err(StepError::Transient(reason)) => {
+                Err(ApiError::unavailable("marking the order delivered", reason))
+            }
+            Err(e) => Err(ApiError::internal("marking the order delivered", e)),
         }
     }
 }

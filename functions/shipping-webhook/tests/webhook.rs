@@ -1,8 +1,9 @@
 use lambda_http::http::{Method, StatusCode};
 use serde_json::{json, Value};
-use shared::adapters::memory::MemoryWorld;
+use shared::adapters::memory::{along_happy_path, sample_order, MemoryWorld};
+use shared::domain::{LifecycleEventKind, OrderStatus};
 use shared::http::testing::{body_json, request};
-use shared::ports::{AwaitedDelivery, DeliveryState, ShipmentStore};
+use shared::ports::{AwaitedDelivery, DeliveryState, OrderStore, ShipmentStore};
 use shared::webhook::{sign, SIGNATURE_HEADER};
 use shipping_webhook::ShippingWebhook;
 
@@ -12,25 +13,49 @@ fn service(world: &MemoryWorld) -> ShippingWebhook {
     ShippingWebhook {
         shipments: world.shipments.clone(),
         tasks: world.tasks.clone(),
+        progress: world.progress(),
         secret: SECRET.to_vec(),
         clock: world.clock.clone(),
         allowed_origin: "*".into(),
     }
 }
 
+/// A shipped order `order-<tracking>` whose delivery the machine awaits
+/// with `token`; await-delivery recorded the order.delivered event id.
 async fn awaiting(world: &MemoryWorld, tracking: &str, token: &str) {
+    awaiting_with(world, tracking, token, Some(format!("event-{tracking}"))).await;
+}
+
+async fn awaiting_with(world: &MemoryWorld, tracking: &str, token: &str, event_id: Option<String>) {
+    let order_id = format!("order-{tracking}");
+    let order = sample_order(&order_id, &[("prod-008", 1, 999)], "94102", "tok_visa");
+    world
+        .orders
+        .create(&along_happy_path(order, OrderStatus::Shipped))
+        .await
+        .unwrap();
     world
         .shipments
         .register(&AwaitedDelivery {
             tracking_number: tracking.into(),
-            order_id: "o1".into(),
+            order_id,
             task_token: token.into(),
             state: DeliveryState::Awaiting,
             registered_at: chrono::Utc::now(),
             completed_at: None,
+            delivered_event_id: event_id,
         })
         .await
         .unwrap();
+}
+
+async fn status_of(world: &MemoryWorld, tracking: &str) -> OrderStatus {
+    let order = world
+        .orders
+        .get(&format!("order-{tracking}"))
+        .await
+        .unwrap();
+    order.unwrap().status
 }
 
 fn delivered(tracking: &str) -> String {
@@ -49,7 +74,7 @@ async fn post(svc: &ShippingWebhook, body: &str, signature: Option<String>) -> (
 }
 
 #[tokio::test]
-async fn a_signed_delivery_completes_the_task_once() {
+async fn a_signed_delivery_marks_the_order_delivered_and_completes_the_task_once() {
     let world = MemoryWorld::default();
     awaiting(&world, "1ZABC", "token-1").await;
     let svc = service(&world);
@@ -59,11 +84,22 @@ async fn a_signed_delivery_completes_the_task_once() {
         (status, json),
         (StatusCode::OK, json!({"status": "accepted"}))
     );
+    let order = world.orders.get("order-1ZABC").await.unwrap().unwrap();
+    assert_eq!(order.status, OrderStatus::Delivered);
+    let last = order.timeline.last().unwrap();
+    assert_eq!(
+        (last.status, last.reason.as_str()),
+        (OrderStatus::Delivered, "the carrier confirmed delivery")
+    );
+    let events = world.publisher.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].0, LifecycleEventKind::Delivered);
+    assert_eq!(events[0].1.event_id, "event-1ZABC");
     assert_eq!(
         world.tasks.completed(),
         vec![(
             "token-1".to_string(),
-            Ok(json!({"orderId": "o1", "deliveredAt": "2026-11-22T09:30:00Z"}))
+            Ok(json!({"orderId": "order-1ZABC", "deliveredAt": "2026-11-22T09:30:00Z"}))
         )]
     );
     let (status, json) = post(&svc, &body, Some(sign(SECRET, body.as_bytes()))).await;
@@ -76,6 +112,74 @@ async fn a_signed_delivery_completes_the_task_once() {
         1,
         "a repeated webhook completes nothing twice"
     );
+    assert_eq!(world.publisher.events().len(), 1, "nor publishes twice");
+}
+
+/// Executions started before the webhook wrote delivered still do it in the
+/// machine (MarkDelivered): their await-delivery recorded no event id.
+#[tokio::test]
+async fn a_delivery_awaited_without_an_event_id_leaves_the_order_to_the_machine() {
+    let world = MemoryWorld::default();
+    awaiting_with(&world, "1ZOLD", "token-old", None).await;
+    let body = delivered("1ZOLD");
+    let (status, _) = post(&service(&world), &body, Some(sign(SECRET, body.as_bytes()))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(world.tasks.completed().len(), 1);
+    assert_eq!(status_of(&world, "1ZOLD").await, OrderStatus::Shipped);
+    assert!(world.publisher.events().is_empty());
+}
+
+#[tokio::test]
+async fn a_failed_publish_is_503_and_the_carriers_retry_finishes_without_a_second_write() {
+    let world = MemoryWorld::default();
+    awaiting(&world, "1ZPUB", "token-pub").await;
+    let svc = service(&world);
+    let body = delivered("1ZPUB");
+    world.publisher.fail(true);
+    let (status, _) = post(&svc, &body, Some(sign(SECRET, body.as_bytes()))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        world.tasks.completed().is_empty(),
+        "the machine is not told yet"
+    );
+    assert_eq!(
+        world.shipments.get("1ZPUB").await.unwrap().unwrap().state,
+        DeliveryState::Awaiting
+    );
+
+    world.publisher.fail(false);
+    let (status, _) = post(&svc, &body, Some(sign(SECRET, body.as_bytes()))).await;
+    assert_eq!(status, StatusCode::OK);
+    let order = world.orders.get("order-1ZPUB").await.unwrap().unwrap();
+    let delivered_entries = order
+        .timeline
+        .iter()
+        .filter(|e| e.status == OrderStatus::Delivered)
+        .count();
+    assert_eq!(delivered_entries, 1, "delivered is written once");
+    let events = world.publisher.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].1.event_id, "event-1ZPUB");
+    assert_eq!(world.tasks.completed().len(), 1);
+}
+
+#[tokio::test]
+async fn a_delivery_for_an_order_that_is_not_shipped_is_409_and_tells_nobody() {
+    let world = MemoryWorld::default();
+    awaiting(&world, "1ZODD", "token-odd").await;
+    // An operator closed the order while the carrier still had the parcel.
+    let mut order = world.orders.get("order-1ZODD").await.unwrap().unwrap();
+    order.status = OrderStatus::Failed;
+    world.orders.put(order);
+    let body = delivered("1ZODD");
+    let (status, json) = post(&service(&world), &body, Some(sign(SECRET, body.as_bytes()))).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        json["error"],
+        "the order is no longer waiting for this delivery"
+    );
+    assert!(world.tasks.completed().is_empty());
+    assert!(world.publisher.events().is_empty());
 }
 
 #[tokio::test]
@@ -146,6 +250,8 @@ async fn a_late_delivery_is_409_and_an_outage_reopens_for_the_retry() {
     let body = delivered("1ZLATE");
     let (status, _) = post(&svc, &body, Some(sign(SECRET, body.as_bytes()))).await;
     assert_eq!(status, StatusCode::CONFLICT);
+    // The machine flagged it overdue; the carrier's word is still recorded.
+    assert_eq!(status_of(&world, "1ZLATE").await, OrderStatus::Delivered);
 
     world.tasks.fail(true);
     let body = delivered("1ZDOWN");
@@ -159,4 +265,5 @@ async fn a_late_delivery_is_409_and_an_outage_reopens_for_the_retry() {
     let (status, _) = post(&svc, &body, Some(sign(SECRET, body.as_bytes()))).await;
     assert_eq!(status, StatusCode::OK, "the carrier's retry completes it");
     assert_eq!(world.tasks.completed().len(), 1);
+    assert_eq!(status_of(&world, "1ZDOWN").await, OrderStatus::Delivered);
 }
