@@ -22,8 +22,10 @@ out=target/bench
 mkdir -p "$out"
 step() { printf '\n==> %s\n' "$*"; }
 
-functions=(auth catalog orders reserve-inventory release-inventory charge-payment refund-payment
+# The function crates, and every function binary (orders also builds order-sweeper).
+packages=(auth catalog orders reserve-inventory release-inventory charge-payment refund-payment
   create-shipment await-delivery shipping-webhook notify)
+functions=("${packages[@]}" order-sweeper)
 
 step "machine"
 python3 - "$out/machine.json" <<'PY'
@@ -48,7 +50,7 @@ if [[ ${BENCH_SKIP_ARM64:-0} != 1 ]]; then
   # Only the function crates: what SAM builds.
   # The venv first on PATH: cargo-lambda finds zig as its python's ziglang.
   PATH="$PWD/.cache/venv-tools/bin:$PATH" cargo-lambda lambda build --release --arm64 --locked \
-    $(printf -- '-p %s ' "${functions[@]}")
+    $(printf -- '-p %s ' "${packages[@]}")
   python3 bench/package_size.py arm64 'target/lambda/{}/bootstrap' "${functions[@]}" >"$out/size-arm64.json"
 fi
 

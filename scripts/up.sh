@@ -38,7 +38,7 @@ step "deploy $STACK"
 localstack/cfn-deploy.sh "$OUT/build/template.yaml" "$STACK" --parameter-overrides \
   LocalStack=true Architecture=x86_64 NotificationSender="$SENDER" AdminEmails="$ADMIN_EMAILS" \
   CarrierDeliveryDelaySeconds=0 NotificationVisibilityTimeout=10 NotificationMaxReceiveCount=2 \
-  LogLevel=info
+  'StalledOrderSweepSchedule=rate(1 minute)' LogLevel=info
 
 # shellcheck source=../localstack/env.sh
 . localstack/env.sh

@@ -42,6 +42,14 @@ pub trait OrderStore: Send + Sync {
     async fn list_for_user(&self, user_id: &str) -> StoreResult<Vec<Order>>;
     /// All orders (optionally of one status), newest first, at most `limit`.
     async fn list_all(&self, status: Option<OrderStatus>, limit: usize) -> StoreResult<Vec<Order>>;
+    /// Orders of `status` created before `before`, oldest first, at most
+    /// `limit`.
+    async fn list_created_before(
+        &self,
+        status: OrderStatus,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Order>>;
     /// Moves the order to `next` only if its stored status is one of
     /// `expected` (a conditional write), appending to its timeline.
     /// `ConditionFailed` when the status was something else.

@@ -182,6 +182,16 @@ impl Stack {
     }
 
     pub async fn await_order(&self, token: &str, id: &str, done: impl Fn(&Value) -> bool) -> Value {
+        self.await_order_for(token, id, done, ORDER_DEADLINE).await
+    }
+
+    pub async fn await_order_for(
+        &self,
+        token: &str,
+        id: &str,
+        done: impl Fn(&Value) -> bool,
+        deadline: Duration,
+    ) -> Value {
         let start = Instant::now();
         loop {
             let order = self.order(token, id).await;
@@ -189,8 +199,8 @@ impl Stack {
                 return order;
             }
             assert!(
-                start.elapsed() < ORDER_DEADLINE,
-                "order {id} still {} after {ORDER_DEADLINE:?}: {order}",
+                start.elapsed() < deadline,
+                "order {id} still {} after {deadline:?}: {order}",
                 order["state"]
             );
             tokio::time::sleep(Duration::from_millis(200)).await;

@@ -412,3 +412,63 @@ async fn security_tokens_ownership_roles_and_webhook_signature() {
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{json}");
     stack.await_final(&alice, id).await;
 }
+
+/// The orders function stores an order, then starts its execution. One that
+/// died in between (its timeout, under load) left the order `new` with no
+/// execution; the scheduled order-sweeper (every minute on this stack) starts
+/// it, and it runs to delivered like any other.
+#[tokio::test]
+#[ignore = "needs the LocalStack stack (scripts/test.sh)"]
+async fn an_order_stored_but_never_started_is_started_by_the_sweeper() {
+    use shared::adapters::dynamodb::DynamoOrderStore;
+    use shared::domain::{Money, NewOrder, Order, OrderLine, ShippingAddress};
+    use shared::ports::OrderStore;
+
+    let stack = Stack::load().await;
+    let (token, user_id, _) = stack.new_customer().await;
+    let product = stack.new_product(5, 12.5).await;
+    // What POST /api/orders had written when it died, 10 minutes ago.
+    let order = Order::place(NewOrder {
+        id: uuid::Uuid::now_v7().to_string(),
+        user_id,
+        items: vec![OrderLine {
+            product_id: product.clone(),
+            name: format!("Test item {product}"),
+            quantity: 2,
+            unit_price: Money::from_cents(1250),
+            line_total: Money::from_cents(2500),
+        }],
+        shipping: ShippingAddress {
+            address: "1 Main St".into(),
+            city: "SF".into(),
+            state: "CA".into(),
+            zip: "94102".into(),
+        },
+        payment_token: "tok_visa".into(),
+        correlation_id: uuid::Uuid::new_v4().to_string(),
+        now: chrono::Utc::now() - chrono::Duration::minutes(10),
+    })
+    .unwrap();
+    let orders = DynamoOrderStore::new(
+        aws_sdk_dynamodb::Client::new(&stack.aws),
+        stack.output("OrdersTableName").to_string(),
+    );
+    orders.create(&order).await.unwrap();
+    assert_eq!(stack.executions_named(&order.id).await, 0);
+
+    // A minute for the schedule, then the pipeline.
+    let delivered = stack
+        .await_order_for(
+            &token,
+            &order.id,
+            |o| o["state"] == "delivered",
+            Duration::from_secs(150),
+        )
+        .await;
+    assert_eq!(
+        timeline(&delivered).first().map(String::as_str),
+        Some("new")
+    );
+    assert_eq!(stack.executions_named(&order.id).await, 1);
+    assert_eq!(stack.stock(&product).await, 3);
+}

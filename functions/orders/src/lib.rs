@@ -1,6 +1,7 @@
 //! `POST /api/orders` (idempotent), `GET /api/orders`, `GET /api/orders/{id}`,
 //! `POST /api/orders/{id}/cancel`, and for admins `GET /api/admin/orders`.
 
+pub mod stalled;
 mod view;
 
 use chrono::Duration;

@@ -5,6 +5,7 @@ use crate::domain::*;
 use crate::ports::*;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem, Update};
 use aws_sdk_dynamodb::Client;
@@ -101,6 +102,8 @@ impl DynamoOrderStore {
         DynamoOrderStore { client, table }
     }
 
+    /// Newest first, at most `limit`, from an index whose sort key is
+    /// `createdAt`.
     async fn query_index(
         &self,
         index: &str,
@@ -108,18 +111,32 @@ impl DynamoOrderStore {
         value: &str,
         limit: usize,
     ) -> StoreResult<Vec<Order>> {
+        let query = self
+            .client
+            .query()
+            .key_condition_expression("#k = :v")
+            .scan_index_forward(false);
+        self.query_pages(query, index, key, value, limit).await
+    }
+
+    async fn query_pages(
+        &self,
+        query: QueryFluentBuilder,
+        index: &str,
+        key: &str,
+        value: &str,
+        limit: usize,
+    ) -> StoreResult<Vec<Order>> {
+        let query = query
+            .table_name(&self.table)
+            .index_name(index)
+            .expression_attribute_names("#k", key)
+            .expression_attribute_values(":v", s(value));
         let mut orders = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let page = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .index_name(index)
-                .key_condition_expression("#k = :v")
-                .expression_attribute_names("#k", key)
-                .expression_attribute_values(":v", s(value))
-                .scan_index_forward(false)
+            let page = query
+                .clone()
                 .set_exclusive_start_key(start.take())
                 .send()
                 .await
@@ -194,6 +211,23 @@ impl OrderStore for DynamoOrderStore {
         orders.sort_by_key(|o| std::cmp::Reverse(o.created_at));
         orders.truncate(limit);
         Ok(orders)
+    }
+
+    async fn list_created_before(
+        &self,
+        status: OrderStatus,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Order>> {
+        // createdAt is stored as RFC 3339 in UTC, so it sorts as a string.
+        let query = self
+            .client
+            .query()
+            .key_condition_expression("#k = :v AND createdAt < :before")
+            .expression_attribute_values(":before", to_av(&before)?)
+            .scan_index_forward(true);
+        self.query_pages(query, "byStatus", "status", status.as_str(), limit)
+            .await
     }
 
     /// One conditional `UpdateItem`: the status, its timeline entry and, if

@@ -68,6 +68,23 @@ impl OrderStore for MemoryOrderStore {
         Ok(orders)
     }
 
+    async fn list_created_before(
+        &self,
+        status: OrderStatus,
+        before: DateTime<Utc>,
+        limit: usize,
+    ) -> StoreResult<Vec<Order>> {
+        let matching = lock(&self.orders)
+            .values()
+            .filter(|o| o.status == status && o.created_at < before)
+            .cloned()
+            .collect();
+        let mut orders = newest_first(matching);
+        orders.reverse();
+        orders.truncate(limit);
+        Ok(orders)
+    }
+
     async fn transition_keeping(
         &self,
         id: &str,
