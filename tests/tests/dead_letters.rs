@@ -8,22 +8,42 @@ use std::time::{Duration, Instant};
 
 const DEADLINE: Duration = Duration::from_secs(120);
 
+/// Whether any message in the DLQ carries `event_id`. Reads every message
+/// (each hidden for a moment, so that a queue holding more than one
+/// receive's worth is read whole: a stack used before may hold many), then
+/// makes them all visible again.
 async fn dlq_holds(stack: &Stack, event_id: &str) -> bool {
     let sqs = aws_sdk_sqs::Client::new(&stack.aws);
-    // Peek: a zero visibility timeout leaves the messages where they are.
-    let received = sqs
-        .receive_message()
-        .queue_url(stack.output("NotificationDlqUrl"))
-        .max_number_of_messages(10)
-        .visibility_timeout(0)
-        .wait_time_seconds(1)
-        .send()
-        .await
-        .unwrap();
-    received
-        .messages()
-        .iter()
-        .any(|m| m.body().unwrap_or_default().contains(event_id))
+    let url = stack.output("NotificationDlqUrl");
+    let (mut found, mut handles) = (false, Vec::new());
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .visibility_timeout(30)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .unwrap();
+        if received.messages().is_empty() {
+            break;
+        }
+        for message in received.messages() {
+            found |= message.body().unwrap_or_default().contains(event_id);
+            handles.extend(message.receipt_handle().map(str::to_string));
+        }
+    }
+    for handle in handles {
+        sqs.change_message_visibility()
+            .queue_url(url)
+            .receipt_handle(handle)
+            .visibility_timeout(0)
+            .send()
+            .await
+            .unwrap();
+    }
+    found
 }
 
 #[tokio::test]
