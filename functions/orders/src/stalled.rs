@@ -62,15 +62,21 @@ impl StalledOrders {
         let mut report = SweepReport::default();
         // A flagged order's execution ran and stopped for an operator.
         for order in stalled.into_iter().filter(|o| !o.needs_attention) {
-            let span = tracing::info_span!("order", orderId = %order.id, correlationId = %order.correlation_id);
-            match self.workflow.start(&order).instrument(span.clone()).await {
+            let span = tracing::info_span!(
+                "order",
+                orderId = %order.id,
+                correlationId = %order.correlation_id
+            );
+            let started = self.workflow.start(&order).instrument(span.clone()).await;
+            let _in_order = span.enter(); // no await below
+            match started {
                 Ok(()) => {
-                    span.in_scope(|| tracing::warn!(created_at = %order.created_at, "stalled order: workflow started"));
+                    tracing::warn!(created_at = %order.created_at, "stalled order: workflow started");
                     telemetry::count("StalledOrderStarted", &[]);
                     report.started.push(order.id);
                 }
                 Err(e) => {
-                    span.in_scope(|| tracing::error!(error = %e, "stalled order: workflow not started, the next run tries again"));
+                    tracing::error!(error = %e, "stalled order: not started, the next run retries");
                     report.not_started.push(order.id);
                 }
             }
