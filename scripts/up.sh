@@ -36,7 +36,7 @@ localstack/start.sh
 step "deploy $STACK"
 # Every difference from an AWS deploy is a parameter (infra/README.md).
 localstack/cfn-deploy.sh "$OUT/build/template.yaml" "$STACK" --parameter-overrides \
-  LocalStack=true Architecture=x86_64 NotificationSender="$SENDER" AdminEmails="$ADMIN_EMAILS" \
+  LocalStack=true LocalStackEndpoint="http://127.0.0.1:${LS_PORT:-4566}" Architecture=x86_64 NotificationSender="$SENDER" AdminEmails="$ADMIN_EMAILS" \
   CarrierDeliveryDelaySeconds=0 NotificationVisibilityTimeout=10 NotificationMaxReceiveCount=2 \
   'StalledOrderSweepSchedule=rate(1 minute)' LogLevel=info
 
