@@ -40,7 +40,10 @@ print(info)
 PY
 
 step "release build (host)"
-cargo build --release --workspace --locked
+# The functions as deployed (without shared's `testing` feature), then the
+# bench binaries, which run the handlers on the in-memory adapters.
+cargo build --release --workspace --exclude bench --locked
+cargo build --release -p bench --locked
 
 step "package size"
 python3 bench/package_size.py x86_64 'target/release/{}' "${functions[@]}" >"$out/size-x86_64.json"

@@ -24,10 +24,12 @@ scripts/install-infra-tools.sh
 # STORE_PROFILE=release deploys what AWS gets (scripts/bench.sh does).
 profile=${STORE_PROFILE:-local}
 step "build the functions (profile $profile, host architecture)"
-# The whole workspace, tests' crate included: the same feature set as
-# scripts/test.sh's `cargo test --profile local --workspace`, so the two share
-# one build of the dependencies (Cargo.toml, [profile.local]).
-cargo build --profile "$profile" --workspace --locked
+# The workspace but the bench crate: the bench turns on shared's `testing`
+# feature (the in-memory adapters), which deployed binaries must not carry.
+# The dependencies are the ones scripts/test.sh's `cargo test --profile local
+# --workspace` builds, so the two share one build of them (Cargo.toml,
+# [profile.local]).
+cargo build --profile "$profile" --workspace --exclude bench --locked
 .cache/venv-infra/bin/python scripts/build-template.py infra/template.yaml "target/$profile" "$OUT/build"
 
 step "start LocalStack"

@@ -228,6 +228,7 @@ pub fn finish(request: &Request, allowed_origin: &str, result: ApiResult) -> Res
 }
 
 /// Test helpers to build API Gateway-like requests and read responses.
+#[cfg(any(test, feature = "testing"))]
 pub mod testing {
     use crate::auth::{Tokens, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
     use crate::domain::{Role, User};

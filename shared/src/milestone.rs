@@ -43,6 +43,7 @@ fn first_attempt() -> u32 {
 impl MilestoneInput {
     /// The event the state machine sends a step for `order_id`, as tests
     /// build it.
+    #[cfg(any(test, feature = "testing"))]
     pub fn event(
         order_id: &str,
         event_id: &str,
@@ -167,7 +168,7 @@ impl OrderProgress {
             .publish(milestone.event, &event)
             .await
             .map_err(|e| match e {
-                PublishError::Unavailable(reason) => StepError::Transient(reason),
+                PublishError::Transient(reason) => StepError::Transient(reason),
                 PublishError::Rejected(reason) => StepError::Internal(reason),
             })?;
         tracing::info!(status = %order.status, event = milestone.event.detail_type(), "milestone reached");

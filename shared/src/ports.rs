@@ -2,12 +2,13 @@
 //! has a DynamoDB/AWS adapter for production and an in-memory one for tests.
 
 use crate::domain::{
-    LifecycleEvent, LifecycleEventKind, Money, Order, OrderRecord, OrderStatus, Product, User,
+    LifecycleEvent, LifecycleEventKind, Money, Order, OrderRecord, OrderStatus, Product,
+    StockRange, User,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-/// Failures of any store. `Unavailable` is worth retrying; the rest are not.
+/// Failures of any store. `Transient` is worth retrying; the rest are not.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
@@ -19,15 +20,31 @@ pub enum StoreError {
     AlreadyExists,
     #[error("insufficient stock for {product_id}")]
     OutOfStock { product_id: String },
+    /// May succeed if tried again: throttling, a timeout, the store briefly down.
     #[error("storage temporarily unavailable: {0}")]
-    Unavailable(String),
+    Transient(String),
+    /// The store refused the request and always will (a bug or a
+    /// misconfiguration of ours, such as a missing permission).
+    #[error("storage refused the request: {0}")]
+    Rejected(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
 }
 
 impl StoreError {
     pub fn is_transient(&self) -> bool {
-        matches!(self, StoreError::Unavailable(_))
+        matches!(self, StoreError::Transient(_))
+    }
+
+    /// A stock change that would leave `product_id` outside its range:
+    /// below zero is `OutOfStock`, above the maximum `ConditionFailed`.
+    pub fn stock(range: StockRange, product_id: &str) -> Self {
+        match range {
+            StockRange::BelowZero => StoreError::OutOfStock {
+                product_id: product_id.to_string(),
+            },
+            StockRange::AboveMaximum => StoreError::ConditionFailed,
+        }
     }
 }
 
@@ -51,8 +68,10 @@ pub trait OrderStore: Send + Sync {
         limit: usize,
     ) -> StoreResult<Vec<Order>>;
     /// Moves the order to `next` only if its stored status is one of
-    /// `expected` (a conditional write), appending to its timeline.
-    /// `ConditionFailed` when the status was something else.
+    /// `expected` and the domain lets that status become `next`
+    /// (`OrderStatus::legal_predecessors_among`), in one conditional write
+    /// that appends to its timeline. `ConditionFailed` when the status was
+    /// something else, `NotFound` when there is no such order.
     async fn transition(
         &self,
         id: &str,
@@ -87,8 +106,8 @@ pub trait ProductStore: Send + Sync {
     /// Replaces name, category, description, image, price and state, never
     /// stock (that moves only through `adjust_stock` and reservations).
     async fn update_details(&self, product: &Product) -> StoreResult<Product>;
-    /// Adds `delta` (may be negative) atomically; `OutOfStock` if the result
-    /// would be below zero.
+    /// Adds `delta` (may be negative) atomically, keeping the stock within
+    /// 0..=`MAX_STOCK` (`StoreError::stock` says which end refused).
     async fn adjust_stock(&self, id: &str, delta: i64) -> StoreResult<Product>;
     /// Inserts the products that do not exist yet, leaving existing ones (and
     /// their stock) alone. Returns how many were inserted.
@@ -147,8 +166,10 @@ pub trait UserStore: Send + Sync {
 }
 
 /// A request or message seen before: order idempotency keys, event ids.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct IdempotencyRecord {
+    #[serde(rename = "pk")]
     pub key: String,
     /// Hash of the request, to tell a replay from a different request.
     pub fingerprint: String,
@@ -156,9 +177,12 @@ pub struct IdempotencyRecord {
     pub value: String,
     /// False while the work is in flight; an incomplete record whose lease
     /// ran out may be taken over (the first worker died).
+    #[serde(default)]
     pub completed: bool,
+    #[serde(default)]
     pub lease_expires_at: i64,
     /// Epoch seconds; DynamoDB's TTL deletes the record after this.
+    #[serde(default)]
     pub expires_at: i64,
 }
 
@@ -181,7 +205,7 @@ pub trait IdempotencyStore: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PublishError {
     #[error("event bus unavailable: {0}")]
-    Unavailable(String),
+    Transient(String),
     #[error("event rejected: {0}")]
     Rejected(String),
 }
@@ -198,7 +222,7 @@ pub trait EventPublisher: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WorkflowError {
     #[error("workflow service unavailable: {0}")]
-    Unavailable(String),
+    Transient(String),
     #[error("workflow rejected the start: {0}")]
     Rejected(String),
 }
@@ -281,7 +305,7 @@ pub struct Notification {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NotifyError {
     #[error("mail service unavailable: {0}")]
-    Unavailable(String),
+    Transient(String),
     #[error("message rejected: {0}")]
     Rejected(String),
 }
@@ -389,7 +413,9 @@ pub enum TaskError {
     #[error("the task is no longer waiting: {0}")]
     Gone(String),
     #[error("workflow service unavailable: {0}")]
-    Unavailable(String),
+    Transient(String),
+    #[error("workflow service refused the call: {0}")]
+    Rejected(String),
 }
 
 /// Completes a workflow task that waits on a task token.

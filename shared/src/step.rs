@@ -64,7 +64,7 @@ impl StepError {
 
     pub fn from_store(error: StoreError) -> Self {
         match error {
-            StoreError::Unavailable(e) => StepError::Transient(e),
+            StoreError::Transient(e) => StepError::Transient(e),
             other => StepError::Internal(other.to_string()),
         }
     }
@@ -138,6 +138,7 @@ pub async fn handle<S: Step>(
 }
 
 /// The event the state machine sends a step for `order_id`, as tests build it.
+#[cfg(any(test, feature = "testing"))]
 pub fn event_for(order_id: &str) -> LambdaEvent<StepInput> {
     let input = StepInput {
         order_id: order_id.to_string(),
@@ -191,7 +192,7 @@ mod tests {
     #[test]
     fn store_outages_are_transient_other_store_errors_are_not() {
         assert_eq!(
-            StepError::from_store(StoreError::Unavailable("throttled".into())).error_type(),
+            StepError::from_store(StoreError::Transient("throttled".into())).error_type(),
             "Transient"
         );
         assert_eq!(

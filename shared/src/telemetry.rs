@@ -59,6 +59,7 @@ pub fn count(name: &str, dimensions: &[(&str, &str)]) {
 
 /// Captures this thread's log lines, in the production JSON format, for
 /// tests that check what is (and is not) logged.
+#[cfg(any(test, feature = "testing"))]
 pub mod capture {
     use std::io::Write;
     use std::sync::{Arc, Mutex};

@@ -87,6 +87,7 @@ fn valid_name(raw: &str) -> Result<String, ApiError> {
 impl AuthService {
     /// On the in-memory world, with the test token keys, no admins and any
     /// origin: what the handler tests and the in-process benchmark run.
+    #[cfg(feature = "testing")]
     pub fn in_memory(world: &shared::adapters::memory::MemoryWorld) -> Self {
         AuthService {
             users: world.users.clone(),

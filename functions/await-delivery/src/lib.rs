@@ -155,8 +155,8 @@ impl AwaitDelivery {
             }
         };
         completed.map_err(|e| match e {
-            TaskError::Unavailable(reason) => StepError::Transient(reason),
-            TaskError::Gone(reason) => StepError::Internal(reason),
+            TaskError::Transient(reason) => StepError::Transient(reason),
+            TaskError::Gone(reason) | TaskError::Rejected(reason) => StepError::Internal(reason),
         })?;
         tracing::info!(state = ?reported.state, "delivery reported before this call: task completed");
         Ok(Dispatched {

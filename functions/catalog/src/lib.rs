@@ -6,7 +6,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::adapters::aws::{self, ConfigError};
-use shared::adapters::dynamodb::DynamoCatalog;
+use shared::adapters::dynamodb::DynamoProductStore;
 use shared::adapters::UuidV7Ids;
 use shared::auth::Tokens;
 use shared::domain::{Money, Product, ProductState};
@@ -128,10 +128,9 @@ fn valid_id(id: &str) -> bool {
 impl CatalogService {
     pub async fn from_env(config: &aws::SdkConfig) -> Result<Self, ConfigError> {
         Ok(CatalogService {
-            products: Arc::new(DynamoCatalog::new(
+            products: Arc::new(DynamoProductStore::new(
                 aws::dynamodb(config),
                 aws::env_required("PRODUCTS_TABLE")?,
-                aws::env_or("RESERVATIONS_TABLE", ""),
             )),
             tokens: Arc::new(aws::tokens_from_env(config).await?),
             ids: Arc::new(UuidV7Ids),

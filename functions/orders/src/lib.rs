@@ -10,7 +10,7 @@ use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::adapters::aws::{self, ConfigError};
-use shared::adapters::dynamodb::{DynamoCatalog, DynamoIdempotencyStore, DynamoOrderStore};
+use shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoOrderStore, DynamoProductStore};
 use shared::adapters::eventbridge::EventBridgePublisher;
 use shared::adapters::stepfunctions::StepFunctionsStarter;
 use shared::adapters::{SystemClock, UuidV7Ids};
@@ -165,6 +165,7 @@ impl CreateOrderRequest {
 impl OrdersService {
     /// On the in-memory world, with the test token keys and any origin:
     /// what the handler tests and the in-process benchmark run.
+    #[cfg(feature = "testing")]
     pub fn in_memory(world: &shared::adapters::memory::MemoryWorld) -> Self {
         OrdersService {
             orders: world.orders.clone(),
@@ -186,10 +187,9 @@ impl OrdersService {
                 dynamo.clone(),
                 aws::env_required("ORDERS_TABLE")?,
             )),
-            products: Arc::new(DynamoCatalog::new(
+            products: Arc::new(DynamoProductStore::new(
                 dynamo.clone(),
                 aws::env_required("PRODUCTS_TABLE")?,
-                aws::env_or("RESERVATIONS_TABLE", ""),
             )),
             idempotency: Arc::new(DynamoIdempotencyStore::new(
                 dynamo,

@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use serde::Serialize;
 use shared::adapters::aws::{self, ConfigError, SdkConfig};
-use shared::adapters::dynamodb::DynamoCatalog;
+use shared::adapters::dynamodb::DynamoInventory;
 use shared::adapters::SystemClock;
 use shared::ports::{Clock, InventoryStore};
 use shared::step::{Step, StepError, StepInput};
@@ -28,7 +28,7 @@ pub struct Released {
 impl ReleaseInventory {
     pub fn from_env(config: &SdkConfig) -> Result<Self, ConfigError> {
         Ok(ReleaseInventory {
-            inventory: Arc::new(DynamoCatalog::new(
+            inventory: Arc::new(DynamoInventory::new(
                 aws::dynamodb(config),
                 aws::env_required("PRODUCTS_TABLE")?,
                 aws::env_required("RESERVATIONS_TABLE")?,

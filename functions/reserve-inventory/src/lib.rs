@@ -5,7 +5,7 @@
 use async_trait::async_trait;
 use serde::Serialize;
 use shared::adapters::aws::{self, ConfigError, SdkConfig};
-use shared::adapters::dynamodb::DynamoCatalog;
+use shared::adapters::dynamodb::DynamoInventory;
 use shared::domain::{LifecycleEventKind, OrderStatus};
 use shared::milestone::{Milestone, MilestoneInput, OrderProgress};
 use shared::ports::{InventoryStore, ReservedLine, StoreError};
@@ -28,7 +28,7 @@ impl ReserveInventory {
     pub fn from_env(config: &SdkConfig) -> Result<Self, ConfigError> {
         Ok(ReserveInventory {
             progress: OrderProgress::from_env(config)?,
-            inventory: Arc::new(DynamoCatalog::new(
+            inventory: Arc::new(DynamoInventory::new(
                 aws::dynamodb(config),
                 aws::env_required("PRODUCTS_TABLE")?,
                 aws::env_required("RESERVATIONS_TABLE")?,

@@ -134,15 +134,17 @@ impl ShippingWebhook {
                     "the order is no longer waiting for this delivery",
                 ))
             }
-            Err(TaskError::Unavailable(reason)) => {
+            Err(error @ (TaskError::Transient(_) | TaskError::Rejected(_))) => {
                 // Let the carrier's retry try again.
                 if let Err(e) = self.shipments.reopen(&update.tracking_number).await {
                     tracing::error!(error = %e, "delivery recorded but the workflow was not told");
                 }
-                Err(ApiError::unavailable(
-                    "completing the delivery task",
-                    reason,
-                ))
+                Err(match error {
+                    TaskError::Rejected(reason) => {
+                        ApiError::internal("completing the delivery task", reason)
+                    }
+                    other => ApiError::unavailable("completing the delivery task", other),
+                })
             }
         }
     }

@@ -3,6 +3,8 @@
 
 use aws_config::BehaviorVersion;
 pub use aws_config::SdkConfig;
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_http_client::Builder;
 
@@ -110,4 +112,70 @@ pub fn stepfunctions(config: &SdkConfig) -> aws_sdk_sfn::Client {
 
 pub fn ses(config: &SdkConfig) -> aws_sdk_ses::Client {
     aws_sdk_ses::Client::new(config)
+}
+
+/// Error codes AWS services answer when the same call may succeed later:
+/// throttling, an internal error, a service briefly down. The SDK has
+/// already retried these a few times by the time an adapter sees one.
+const TRANSIENT_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+    "ProvisionedThroughputExceededException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "TransactionInProgressException",
+    "InternalServerError",
+    "InternalServerException",
+    "InternalFailure",
+    "InternalServiceError",
+    "ServiceUnavailable",
+    "ServiceUnavailableException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+];
+
+/// What a failed AWS call means for whoever made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AwsFailure {
+    /// The same call may succeed later (throttling, a 5xx, a timeout, a
+    /// connection that failed): `message` says which.
+    Transient(String),
+    /// The service refused the call and will refuse it again (validation,
+    /// access denied, a missing table): a bug or misconfiguration of ours,
+    /// never worth a retry. `code` is the service's error code.
+    Rejected {
+        code: Option<String>,
+        message: String,
+    },
+}
+
+/// Classifies any SDK error by kind (every AWS SDK crate shares these types).
+pub fn classify<E>(err: SdkError<E, HttpResponse>) -> AwsFailure
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    let transient = match &err {
+        SdkError::TimeoutError(_) | SdkError::ResponseError(_) => true,
+        SdkError::DispatchFailure(failure) => !failure.is_user(),
+        SdkError::ServiceError(service) => {
+            let status = service.raw().status().as_u16();
+            service
+                .err()
+                .code()
+                .is_some_and(|c| TRANSIENT_CODES.contains(&c))
+                || status == 429
+                || status >= 500
+        }
+        _ => false,
+    };
+    let code = err.code().map(str::to_string);
+    let message = DisplayErrorContext(err).to_string();
+    if transient {
+        AwsFailure::Transient(message)
+    } else {
+        AwsFailure::Rejected { code, message }
+    }
 }

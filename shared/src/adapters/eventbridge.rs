@@ -1,7 +1,7 @@
+use crate::adapters::aws::{classify, AwsFailure};
 use crate::domain::{LifecycleEvent, LifecycleEventKind};
 use crate::ports::{EventPublisher, PublishError};
 use async_trait::async_trait;
-use aws_sdk_eventbridge::error::DisplayErrorContext;
 use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 
 pub struct EventBridgePublisher {
@@ -41,7 +41,10 @@ impl EventPublisher for EventBridgePublisher {
             .entries(entry)
             .send()
             .await
-            .map_err(|e| PublishError::Unavailable(DisplayErrorContext(e).to_string()))?;
+            .map_err(|e| match classify(e) {
+                AwsFailure::Transient(message) => PublishError::Transient(message),
+                AwsFailure::Rejected { message, .. } => PublishError::Rejected(message),
+            })?;
         if output.failed_entry_count() > 0 {
             let reason = output
                 .entries()

@@ -96,7 +96,10 @@ impl OrderStore for MemoryOrderStore {
     ) -> StoreResult<Order> {
         let mut orders = lock(&self.orders);
         let order = orders.get_mut(id).ok_or(StoreError::NotFound)?;
-        if !expected.contains(&order.status) {
+        if !next
+            .legal_predecessors_among(expected)
+            .contains(&order.status)
+        {
             return Err(StoreError::ConditionFailed);
         }
         order
@@ -166,10 +169,8 @@ impl ProductStore for MemoryCatalog {
     async fn adjust_stock(&self, id: &str, delta: i64) -> StoreResult<Product> {
         let mut products = lock(&self.products);
         let stored = products.get_mut(id).ok_or(StoreError::NotFound)?;
-        let next = i64::from(stored.stock) + delta;
-        stored.stock = u32::try_from(next).map_err(|_| StoreError::OutOfStock {
-            product_id: id.to_string(),
-        })?;
+        stored.stock =
+            adjusted_stock(stored.stock, delta).map_err(|range| StoreError::stock(range, id))?;
         Ok(stored.clone())
     }
 
@@ -421,7 +422,7 @@ impl EventPublisher for RecordingPublisher {
         event: &LifecycleEvent,
     ) -> Result<(), PublishError> {
         if *lock(&self.failing) {
-            return Err(PublishError::Unavailable("test failure".into()));
+            return Err(PublishError::Transient("test failure".into()));
         }
         lock(&self.events).push((kind, event.clone()));
         Ok(())
@@ -449,7 +450,7 @@ impl RecordingWorkflow {
 impl WorkflowStarter for RecordingWorkflow {
     async fn start(&self, order: &Order) -> Result<(), WorkflowError> {
         if *lock(&self.failing) {
-            return Err(WorkflowError::Unavailable("test failure".into()));
+            return Err(WorkflowError::Transient("test failure".into()));
         }
         let mut started = lock(&self.started);
         if !started.contains(&order.id) {
@@ -480,7 +481,7 @@ impl RecordingNotifier {
 impl Notifier for RecordingNotifier {
     async fn send(&self, notification: &Notification) -> Result<(), NotifyError> {
         if lock(&self.failing_for).as_deref() == Some(notification.to.as_str()) {
-            return Err(NotifyError::Unavailable("test failure".into()));
+            return Err(NotifyError::Transient("test failure".into()));
         }
         lock(&self.sent).push(notification.clone());
         Ok(())
@@ -598,7 +599,7 @@ impl RecordingTasks {
 
     fn record(&self, token: &str, outcome: TaskOutcome) -> Result<(), TaskError> {
         if *lock(&self.unavailable) {
-            return Err(TaskError::Unavailable("test failure".into()));
+            return Err(TaskError::Transient("test failure".into()));
         }
         if lock(&self.gone).iter().any(|t| t == token) {
             return Err(TaskError::Gone("task timed out".into()));

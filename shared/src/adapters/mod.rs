@@ -1,10 +1,13 @@
 //! Adapters: the ports implemented on AWS, on simulations of third parties,
-//! and in memory for tests.
+//! and (with the `testing` feature) in memory for tests.
 
 pub mod aws;
+#[cfg(test)]
+mod canned;
 pub mod carrier_sim;
 pub mod dynamodb;
 pub mod eventbridge;
+#[cfg(any(test, feature = "testing"))]
 pub mod memory;
 pub mod payment_sim;
 pub mod ses;

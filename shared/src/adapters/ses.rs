@@ -1,6 +1,6 @@
+use crate::adapters::aws::{classify, AwsFailure};
 use crate::ports::{Notification, Notifier, NotifyError};
 use async_trait::async_trait;
-use aws_sdk_ses::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_ses::types::{Body, Content, Destination, Message};
 
 /// Sends mail through SES (the v1 API: LocalStack's free build records what
@@ -45,10 +45,10 @@ impl Notifier for SesNotifier {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(SdkError::ServiceError(e)) if e.err().code() == Some("MessageRejected") => {
-                Err(NotifyError::Rejected(e.err().to_string()))
-            }
-            Err(e) => Err(NotifyError::Unavailable(DisplayErrorContext(e).to_string())),
+            Err(e) => Err(match classify(e) {
+                AwsFailure::Transient(message) => NotifyError::Transient(message),
+                AwsFailure::Rejected { message, .. } => NotifyError::Rejected(message),
+            }),
         }
     }
 }

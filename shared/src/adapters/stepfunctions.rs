@@ -1,7 +1,9 @@
+use crate::adapters::aws::{classify, AwsFailure};
 use crate::domain::Order;
+use crate::ports::TaskError;
 use crate::ports::{WorkflowError, WorkflowStarter};
 use async_trait::async_trait;
-use aws_sdk_sfn::error::{DisplayErrorContext, SdkError};
+use aws_sdk_sfn::error::SdkError;
 use aws_sdk_sfn::operation::start_execution::StartExecutionError;
 
 pub struct StepFunctionsStarter {
@@ -43,12 +45,10 @@ impl WorkflowStarter for StepFunctionsStarter {
             {
                 Ok(())
             }
-            Err(e @ SdkError::ServiceError(_)) => {
-                Err(WorkflowError::Rejected(DisplayErrorContext(e).to_string()))
-            }
-            Err(e) => Err(WorkflowError::Unavailable(
-                DisplayErrorContext(e).to_string(),
-            )),
+            Err(e) => Err(match classify(e) {
+                AwsFailure::Transient(message) => WorkflowError::Transient(message),
+                AwsFailure::Rejected { message, .. } => WorkflowError::Rejected(message),
+            }),
         }
     }
 }
@@ -64,30 +64,31 @@ impl StepFunctionsTasks {
     }
 }
 
-fn task_error<E>(
-    err: SdkError<E, aws_sdk_sfn::config::http::HttpResponse>,
-) -> crate::ports::TaskError
+/// A task that no longer waits (timed out, completed, or not ours) is
+/// `Gone`; the rest is classified like any AWS error.
+fn task_error<E>(err: SdkError<E, aws_sdk_sfn::config::http::HttpResponse>) -> TaskError
 where
     E: aws_sdk_sfn::error::ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
-    use aws_sdk_sfn::error::ProvideErrorMetadata;
-    let code = err.code().map(str::to_string);
-    let text = DisplayErrorContext(err).to_string();
-    match code.as_deref() {
-        Some("TaskDoesNotExist" | "TaskTimedOut" | "InvalidToken") => {
-            crate::ports::TaskError::Gone(text)
+    match classify(err) {
+        AwsFailure::Transient(message) => TaskError::Transient(message),
+        AwsFailure::Rejected {
+            code: Some(code),
+            message,
+        } if matches!(
+            code.as_str(),
+            "TaskDoesNotExist" | "TaskTimedOut" | "InvalidToken"
+        ) =>
+        {
+            TaskError::Gone(message)
         }
-        _ => crate::ports::TaskError::Unavailable(text),
+        AwsFailure::Rejected { message, .. } => TaskError::Rejected(message),
     }
 }
 
 #[async_trait]
 impl crate::ports::TaskCompleter for StepFunctionsTasks {
-    async fn succeed(
-        &self,
-        task_token: &str,
-        output: &serde_json::Value,
-    ) -> Result<(), crate::ports::TaskError> {
+    async fn succeed(&self, task_token: &str, output: &serde_json::Value) -> Result<(), TaskError> {
         self.client
             .send_task_success()
             .task_token(task_token)
@@ -98,12 +99,7 @@ impl crate::ports::TaskCompleter for StepFunctionsTasks {
         Ok(())
     }
 
-    async fn fail(
-        &self,
-        task_token: &str,
-        error: &str,
-        cause: &str,
-    ) -> Result<(), crate::ports::TaskError> {
+    async fn fail(&self, task_token: &str, error: &str, cause: &str) -> Result<(), TaskError> {
         self.client
             .send_task_failure()
             .task_token(task_token)

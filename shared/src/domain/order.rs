@@ -62,6 +62,17 @@ impl OrderStatus {
         self.allowed_next().contains(&next)
     }
 
+    /// The statuses of `expected` that may become `self`: what a store's
+    /// conditional write admits, so no caller's list can allow a move the
+    /// table above forbids.
+    pub fn legal_predecessors_among(self, expected: &[OrderStatus]) -> Vec<OrderStatus> {
+        expected
+            .iter()
+            .copied()
+            .filter(|from| from.can_become(self))
+            .collect()
+    }
+
     pub fn is_final(self) -> bool {
         self.allowed_next().is_empty()
     }

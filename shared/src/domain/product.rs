@@ -22,6 +22,33 @@ pub struct Product {
     pub state: ProductState,
 }
 
+/// No product holds more than this: a bound every stock change keeps, so a
+/// client's number can never overflow what is stored.
+pub const MAX_STOCK: u32 = 1_000_000;
+
+/// Which end of 0..=`MAX_STOCK` a stock change would cross.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StockRange {
+    BelowZero,
+    AboveMaximum,
+}
+
+/// `stock` moved by `delta`, if the result stays within 0..=`MAX_STOCK`.
+pub fn adjusted_stock(stock: u32, delta: i64) -> Result<u32, StockRange> {
+    let next = i64::from(stock).checked_add(delta).ok_or(if delta < 0 {
+        StockRange::BelowZero
+    } else {
+        StockRange::AboveMaximum
+    })?;
+    if next < 0 {
+        Err(StockRange::BelowZero)
+    } else if next > i64::from(MAX_STOCK) {
+        Err(StockRange::AboveMaximum)
+    } else {
+        u32::try_from(next).map_err(|_| StockRange::AboveMaximum)
+    }
+}
+
 impl Product {
     pub fn is_active(&self) -> bool {
         self.state == ProductState::Active

@@ -2,7 +2,7 @@
 //! exist already (and their stock) are left as they are.
 
 use shared::adapters::aws;
-use shared::adapters::dynamodb::DynamoCatalog;
+use shared::adapters::dynamodb::DynamoProductStore;
 use shared::domain::seed_products;
 use shared::ports::ProductStore;
 
@@ -10,7 +10,7 @@ use shared::ports::ProductStore;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let config = aws::load_config().await;
     let table = aws::env_required("PRODUCTS_TABLE")?;
-    let store = DynamoCatalog::new(aws::dynamodb(&config), table.clone(), String::new());
+    let store = DynamoProductStore::new(aws::dynamodb(&config), table.clone());
     let products = seed_products();
     let inserted = store.seed(&products).await?;
     println!(
