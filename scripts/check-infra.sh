@@ -103,8 +103,8 @@ run "render the definition with sample substitutions" render
 run "asl-validator (definition as deployed)" \
   statemachine/node_modules/.bin/asl-validator --json-path "$RENDERED"
 
-run "state machine tests (node --test)" \
-  node --test --test-reporter=spec statemachine/test/asl.test.mjs
+run "state machine and contract tests (node --test)" \
+  node --test --test-reporter=spec statemachine/test/*.test.mjs
 
 echo
 if (( FAILED > 0 )); then

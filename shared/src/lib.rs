@@ -10,4 +10,6 @@ pub mod milestone;
 pub mod ports;
 pub mod step;
 pub mod telemetry;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod webhook;

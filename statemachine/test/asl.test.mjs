@@ -5,18 +5,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import YAML from 'yaml';
+import { TRANSITIONS, loadTemplate } from './contract-files.mjs';
 import { runExecution, splitArgs } from './simulator.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ASL_PATH = process.env.ASL_PATH ?? join(here, '..', 'order-processing.asl.json');
-const TEMPLATE_PATH = process.env.TEMPLATE_PATH ?? join(here, '..', '..', 'infra', 'template.yaml');
 const RAW = readFileSync(ASL_PATH, 'utf8');
 const ASL = JSON.parse(RAW);
 // What the template substitutes and the simulator cannot leave as a placeholder.
 const SIMULATION = JSON.parse(RAW.replaceAll('${DeliveryTimeoutSeconds}', '604800'));
 
-const ALL_STATUSES = ['new', 'validating', 'validated', 'paying', 'paid', 'payment_failed', 'shipping', 'shipped', 'ship_failed', 'delivered', 'cancelled', 'failed'];
+const ALL_STATUSES = TRANSITIONS.statuses;
 const SET_BY_API = ['new', 'cancelled'];
 // The forward functions write these themselves (reserve-inventory: validated;
 // charge-payment: paying, paid; create-shipment: shipping, shipped; the
@@ -25,21 +24,8 @@ const SET_BY_API = ['new', 'cancelled'];
 // publishes the rest.
 const SET_BY_FUNCTIONS = ['validated', 'paying', 'paid', 'shipping', 'shipped', 'delivered'];
 const SET_BY_MACHINE = ['validating', 'payment_failed', 'ship_failed', 'failed'];
-// statemachine/CONTRACT.md, "Legal transitions".
-const LEGAL = {
-  new: ['validating', 'cancelled', 'failed'],
-  validating: ['validated', 'failed', 'cancelled'],
-  validated: ['paying', 'cancelled'],
-  paying: ['paid', 'payment_failed', 'failed'],
-  payment_failed: ['paying', 'failed'],
-  paid: ['shipping', 'failed'],
-  shipping: ['shipped', 'ship_failed', 'failed'],
-  ship_failed: ['shipping', 'failed'],
-  shipped: ['delivered'],
-  delivered: [],
-  cancelled: [],
-  failed: [],
-};
+// The domain's table (shared/src/domain/order.rs, written out by its test).
+const LEGAL = TRANSITIONS.transitions;
 // Sandbox.Timedout: the function ran out of time (every forward step is
 // idempotent, so a retry finishes what the timed-out call began).
 const TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lambda.SdkClientException', 'Lambda.TooManyRequestsException', 'Sandbox.Timedout', 'Transient'];
@@ -380,7 +366,7 @@ describe('events', () => {
 describe('template', () => {
   test('every ${placeholder} of the definition is substituted by infra/template.yaml, and nothing more', () => {
     const used = new Set([...RAW.matchAll(/\$\{(\w+)\}/g)].map((m) => m[1]));
-    const doc = YAML.parse(readFileSync(TEMPLATE_PATH, 'utf8'), { logLevel: 'silent', customTags: cfnTags() });
+    const doc = loadTemplate();
     const machines = Object.values(doc.Resources).filter((r) => r.Type === 'AWS::Serverless::StateMachine');
     assert.equal(machines.length, 1);
     const provided = new Set(Object.keys(machines[0].Properties.DefinitionSubstitutions));
@@ -390,14 +376,6 @@ describe('template', () => {
   });
 });
 
-function cfnTags() {
-  const names = ['Ref', 'Sub', 'GetAtt', 'If', 'Equals', 'Not', 'And', 'Or', 'Join', 'Select', 'Split', 'FindInMap', 'ImportValue', 'Condition', 'GetAZs', 'Base64', 'Cidr'];
-  return names.flatMap((n) => [
-    { tag: `!${n}`, resolve: (v) => ({ [`Fn::${n}`]: v }) },
-    { tag: `!${n}`, collection: 'seq', resolve: (v) => ({ [`Fn::${n}`]: v.toJSON() }) },
-    { tag: `!${n}`, collection: 'map', resolve: (v) => ({ [`Fn::${n}`]: v.toJSON() }) },
-  ]);
-}
 
 // --------------------------------------------------------------- behaviour
 const fn = (name) => `\${${name}Arn}`;

@@ -28,6 +28,7 @@ use shared::adapters::memory::{along_happy_path, sample_order, MemoryWorld};
 use shared::adapters::payment_sim::SimulatedGateway;
 use shared::domain::{Money, OrderStatus, Role, User};
 use shared::http::testing::{body_json, request, token_for, tokens};
+use shared::http::Api;
 use shared::milestone::MilestoneInput;
 use shared::ports::{
     AwaitedDelivery, ChargeRequest, Clock, DeliveryState, InventoryStore, PaymentGateway,

@@ -8,14 +8,37 @@ use shared::adapters::dynamodb::DynamoUserStore;
 use shared::adapters::{SystemClock, UuidV7Ids};
 use shared::auth::{self, Tokens};
 use shared::domain::{normalize_email, Role, User};
-use shared::http::{self, ApiError, ApiResult};
+use shared::http::{self, Api, ApiError, ApiResult, RouteTable, Router};
 use shared::ports::{Clock, IdGenerator, StoreError, UserStore};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 const MIN_PASSWORD_CHARS: usize = 8;
 /// Bounds the argon2 work one request can ask for.
 const MAX_PASSWORD_CHARS: usize = 256;
 const MAX_NAME_CHARS: usize = 100;
+
+#[derive(Clone, Copy)]
+enum Action {
+    Register,
+    Login,
+    GetProfile,
+    UpdateProfile,
+}
+
+/// Every route this function serves, the one table of them.
+const ROUTES: RouteTable<Action> = &[
+    (Method::POST, "/api/auth/register", Action::Register),
+    (Method::POST, "/api/auth/login", Action::Login),
+    (Method::GET, "/api/auth/profile", Action::GetProfile),
+    (Method::PUT, "/api/auth/profile", Action::UpdateProfile),
+];
+
+static ROUTER: LazyLock<Router<Action>> = LazyLock::new(|| Router::new(ROUTES));
+
+/// (method, path) of every route, for the route check.
+pub fn routes() -> Vec<(String, String)> {
+    ROUTER.declared()
+}
 
 pub struct AuthService {
     pub users: Arc<dyn UserStore>,
@@ -117,22 +140,13 @@ impl AuthService {
         })
     }
 
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        http::respond(&request, &self.allowed_origin, |_| self.route(&request)).await
-    }
-
     async fn route(&self, request: &Request) -> ApiResult {
-        let segments = http::route_segments(request);
-        let path: Vec<&str> = segments.iter().map(String::as_str).collect();
-        match (request.method().clone(), path.as_slice()) {
-            (Method::POST, ["api", "auth", "register"]) => self.register(request).await,
-            (Method::POST, ["api", "auth", "login"]) => self.login(request).await,
-            (Method::GET, ["api", "auth", "profile"]) => self.profile(request).await,
-            (Method::PUT, ["api", "auth", "profile"]) => self.update_profile(request).await,
-            (_, ["api", "auth", "register" | "login" | "profile"]) => {
-                Err(ApiError::method_not_allowed())
-            }
-            _ => Err(ApiError::not_found("no such route")),
+        let (action, _) = ROUTER.route(request.method(), &http::route_path(request))?;
+        match action {
+            Action::Register => self.register(request).await,
+            Action::Login => self.login(request).await,
+            Action::GetProfile => self.profile(request).await,
+            Action::UpdateProfile => self.update_profile(request).await,
         }
     }
 
@@ -236,5 +250,12 @@ impl AuthService {
             token,
             user: UserView::from(user),
         })
+    }
+}
+
+#[async_trait::async_trait]
+impl Api for AuthService {
+    async fn handle(&self, request: Request) -> Response<Body> {
+        http::respond(&request, &self.allowed_origin, |_| self.route(&request)).await
     }
 }

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use shared::adapters::memory::MemoryWorld;
 use shared::domain::Role;
 use shared::http::testing::{body_json, request, token_for, tokens};
+use shared::http::Api;
 
 fn service(world: &MemoryWorld) -> AuthService {
     AuthService {

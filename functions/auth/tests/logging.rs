@@ -2,6 +2,7 @@ use auth::AuthService;
 use lambda_http::http::Method;
 use shared::adapters::memory::MemoryWorld;
 use shared::http::testing::{body_json, request};
+use shared::http::Api;
 use shared::telemetry::capture;
 
 #[tokio::test(flavor = "current_thread")]

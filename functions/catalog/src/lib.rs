@@ -10,12 +10,45 @@ use shared::adapters::dynamodb::DynamoProductStore;
 use shared::adapters::UuidV7Ids;
 use shared::auth::Tokens;
 use shared::domain::{Money, Product, ProductState};
-use shared::http::{self, ApiError, ApiResult};
+use shared::http::{self, Api, ApiError, ApiResult, RouteTable, Router};
 use shared::ports::{IdGenerator, ProductStore, StoreError};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 const MAX_PRICE_CENTS: i64 = 100_000_000;
 const MAX_STOCK: i64 = 1_000_000;
+
+#[derive(Clone, Copy)]
+enum Action {
+    Health,
+    List,
+    Create,
+    Get,
+    Update,
+    Archive,
+    AdjustStock,
+}
+
+/// Every route this function serves, the one table of them.
+const ROUTES: RouteTable<Action> = &[
+    (Method::GET, "/healthz", Action::Health),
+    (Method::GET, "/api/products", Action::List),
+    (Method::POST, "/api/products", Action::Create),
+    (Method::GET, "/api/products/{id}", Action::Get),
+    (Method::PUT, "/api/products/{id}", Action::Update),
+    (Method::DELETE, "/api/products/{id}", Action::Archive),
+    (
+        Method::POST,
+        "/api/products/{id}/stock",
+        Action::AdjustStock,
+    ),
+];
+
+static ROUTER: LazyLock<Router<Action>> = LazyLock::new(|| Router::new(ROUTES));
+
+/// (method, path) of every route, for the route check.
+pub fn routes() -> Vec<(String, String)> {
+    ROUTER.declared()
+}
 
 pub struct CatalogService {
     pub products: Arc<dyn ProductStore>,
@@ -138,25 +171,17 @@ impl CatalogService {
         })
     }
 
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        http::respond(&request, &self.allowed_origin, |_| self.route(&request)).await
-    }
-
     async fn route(&self, request: &Request) -> ApiResult {
-        let segments = http::route_segments(request);
-        let path: Vec<&str> = segments.iter().map(String::as_str).collect();
-        match (request.method().clone(), path.as_slice()) {
-            (Method::GET, ["healthz"]) => http::ok(&serde_json::json!({"status": "healthy"})),
-            (Method::GET, ["api", "products"]) => self.list(request).await,
-            (Method::POST, ["api", "products"]) => self.create(request).await,
-            (Method::GET, ["api", "products", id]) => self.get(id).await,
-            (Method::PUT, ["api", "products", id]) => self.update(request, id).await,
-            (Method::DELETE, ["api", "products", id]) => self.archive(request, id).await,
-            (Method::POST, ["api", "products", id, "stock"]) => {
-                self.adjust_stock(request, id).await
-            }
-            (_, ["healthz"] | ["api", "products", ..]) => Err(ApiError::method_not_allowed()),
-            _ => Err(ApiError::not_found("no such route")),
+        let (action, params) = ROUTER.route(request.method(), &http::route_path(request))?;
+        let id = params.get("id");
+        match action {
+            Action::Health => http::ok(&serde_json::json!({"status": "healthy"})),
+            Action::List => self.list(request).await,
+            Action::Create => self.create(request).await,
+            Action::Get => self.get(id).await,
+            Action::Update => self.update(request, id).await,
+            Action::Archive => self.archive(request, id).await,
+            Action::AdjustStock => self.adjust_stock(request, id).await,
         }
     }
 
@@ -292,5 +317,12 @@ impl CatalogService {
             }
             Err(e) => Err(ApiError::from_store("adjusting stock", e)),
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl Api for CatalogService {
+    async fn handle(&self, request: Request) -> Response<Body> {
+        http::respond(&request, &self.allowed_origin, |_| self.route(&request)).await
     }
 }

@@ -16,10 +16,10 @@ use shared::adapters::stepfunctions::StepFunctionsStarter;
 use shared::adapters::{SystemClock, UuidV7Ids};
 use shared::auth::{Principal, Tokens};
 use shared::domain::*;
-use shared::http::{self, ApiError, ApiResult};
+use shared::http::{self, Api, ApiError, ApiResult, RouteTable, Router};
 use shared::ports::*;
 use shared::telemetry;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 pub use view::OrderView;
 
 pub const MAX_LINES: usize = 50;
@@ -28,6 +28,31 @@ pub const MAX_QUANTITY: i64 = 99;
 const IDEMPOTENCY_TTL: Duration = Duration::hours(24);
 const DEFAULT_ADMIN_LIMIT: usize = 50;
 const MAX_ADMIN_LIMIT: usize = 200;
+
+#[derive(Clone, Copy)]
+enum Action {
+    Create,
+    ListMine,
+    Get,
+    Cancel,
+    ListAll,
+}
+
+/// Every route this function serves, the one table of them.
+const ROUTES: RouteTable<Action> = &[
+    (Method::POST, "/api/orders", Action::Create),
+    (Method::GET, "/api/orders", Action::ListMine),
+    (Method::GET, "/api/orders/{id}", Action::Get),
+    (Method::POST, "/api/orders/{id}/cancel", Action::Cancel),
+    (Method::GET, "/api/admin/orders", Action::ListAll),
+];
+
+static ROUTER: LazyLock<Router<Action>> = LazyLock::new(|| Router::new(ROUTES));
+
+/// (method, path) of every route, for the route check.
+pub fn routes() -> Vec<(String, String)> {
+    ROUTER.declared()
+}
 
 pub struct OrdersService {
     pub orders: Arc<dyn OrderStore>,
@@ -211,27 +236,15 @@ impl OrdersService {
         })
     }
 
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        let request = &request;
-        http::respond(request, &self.allowed_origin, |correlation_id| async move {
-            self.route(request, &correlation_id).await
-        })
-        .await
-    }
-
     async fn route(&self, request: &Request, correlation_id: &str) -> ApiResult {
-        let segments = http::route_segments(request);
-        let path: Vec<&str> = segments.iter().map(String::as_str).collect();
-        match (request.method().clone(), path.as_slice()) {
-            (Method::POST, ["api", "orders"]) => self.create(request, correlation_id).await,
-            (Method::GET, ["api", "orders"]) => self.list_mine(request).await,
-            (Method::GET, ["api", "orders", id]) => self.get(request, id).await,
-            (Method::POST, ["api", "orders", id, "cancel"]) => self.cancel(request, id).await,
-            (Method::GET, ["api", "admin", "orders"]) => self.list_all(request).await,
-            (_, ["api", "orders", ..] | ["api", "admin", "orders"]) => {
-                Err(ApiError::method_not_allowed())
-            }
-            _ => Err(ApiError::not_found("no such route")),
+        let (action, params) = ROUTER.route(request.method(), &http::route_path(request))?;
+        let id = params.get("id");
+        match action {
+            Action::Create => self.create(request, correlation_id).await,
+            Action::ListMine => self.list_mine(request).await,
+            Action::Get => self.get(request, id).await,
+            Action::Cancel => self.cancel(request, id).await,
+            Action::ListAll => self.list_all(request).await,
         }
     }
 
@@ -509,5 +522,16 @@ impl OrdersService {
             .await
             .map_err(|e| ApiError::from_store("listing all orders", e))?;
         http::ok(&orders.into_iter().map(OrderView::from).collect::<Vec<_>>())
+    }
+}
+
+#[async_trait::async_trait]
+impl Api for OrdersService {
+    async fn handle(&self, request: Request) -> Response<Body> {
+        let request = &request;
+        http::respond(request, &self.allowed_origin, |correlation_id| async move {
+            self.route(request, &correlation_id).await
+        })
+        .await
     }
 }

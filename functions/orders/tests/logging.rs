@@ -5,6 +5,7 @@ use orders::OrdersService;
 use shared::adapters::memory::MemoryWorld;
 use shared::domain::Role;
 use shared::http::testing::{body_json, request, token_for};
+use shared::http::Api;
 use shared::telemetry::capture;
 
 #[tokio::test(flavor = "current_thread")]

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use shared::adapters::memory::MemoryWorld;
 use shared::domain::{LifecycleEventKind, OrderStatus, Role};
 use shared::http::testing::{body_json, request, token_for};
+use shared::http::Api;
 use shared::ports::OrderStore;
 
 fn service(world: &MemoryWorld) -> OrdersService {

@@ -6,6 +6,7 @@ use serde_json::json;
 use shared::adapters::memory::{along_happy_path, sample_order, MemoryWorld};
 use shared::domain::{OrderStatus, Role};
 use shared::http::testing::{request, token_for};
+use shared::http::Api;
 use shared::ports::{Clock, OrderStore};
 
 fn sweeper(world: &MemoryWorld) -> StalledOrders {

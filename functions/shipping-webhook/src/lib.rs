@@ -14,14 +14,29 @@ use shared::adapters::dynamodb::DynamoShipmentStore;
 use shared::adapters::stepfunctions::StepFunctionsTasks;
 use shared::adapters::SystemClock;
 use shared::domain::{LifecycleEventKind, OrderStatus};
-use shared::http::{self, ApiError, ApiResult};
+use shared::http::{self, Api, ApiError, ApiResult, RouteTable, Router};
 use shared::milestone::{Milestone, OrderProgress};
 use shared::ports::{
     AwaitedDelivery, Clock, DeliveryState, ShipmentStore, StoreError, TaskCompleter, TaskError,
 };
 use shared::step::{load_order, StepError, StepInput};
 use shared::webhook::{self, DeliveryOutcome, DeliveryUpdate, DELIVERY_FAILED};
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
+
+#[derive(Clone, Copy)]
+enum Action {
+    Receive,
+}
+
+/// Every route this function serves, the one table of them.
+const ROUTES: RouteTable<Action> = &[(Method::POST, "/api/shipping/webhook", Action::Receive)];
+
+static ROUTER: LazyLock<Router<Action>> = LazyLock::new(|| Router::new(ROUTES));
+
+/// (method, path) of every route, for the route check.
+pub fn routes() -> Vec<(String, String)> {
+    ROUTER.declared()
+}
 
 pub struct ShippingWebhook {
     pub shipments: Arc<dyn ShipmentStore>,
@@ -49,17 +64,10 @@ impl ShippingWebhook {
         })
     }
 
-    pub async fn handle(&self, request: Request) -> Response<Body> {
-        http::respond(&request, &self.allowed_origin, |_| self.route(&request)).await
-    }
-
     async fn route(&self, request: &Request) -> ApiResult {
-        let segments = http::route_segments(request);
-        let path: Vec<&str> = segments.iter().map(String::as_str).collect();
-        match (request.method().clone(), path.as_slice()) {
-            (Method::POST, ["api", "shipping", "webhook"]) => self.receive(request).await,
-            (_, ["api", "shipping", "webhook"]) => Err(ApiError::method_not_allowed()),
-            _ => Err(ApiError::not_found("no such route")),
+        let (action, _) = ROUTER.route(request.method(), &http::route_path(request))?;
+        match action {
+            Action::Receive => self.receive(request).await,
         }
     }
 
@@ -183,5 +191,12 @@ impl ShippingWebhook {
             }
             Err(e) => Err(ApiError::internal("marking the order delivered", e)),
         }
+    }
+}
+
+#[async_trait::async_trait]
+impl Api for ShippingWebhook {
+    async fn handle(&self, request: Request) -> Response<Body> {
+        http::respond(&request, &self.allowed_origin, |_| self.route(&request)).await
     }
 }

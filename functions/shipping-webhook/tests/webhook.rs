@@ -3,6 +3,7 @@ use serde_json::{json, Value};
 use shared::adapters::memory::{along_happy_path, sample_order, MemoryWorld};
 use shared::domain::{LifecycleEventKind, OrderStatus};
 use shared::http::testing::{body_json, request};
+use shared::http::Api;
 use shared::ports::{AwaitedDelivery, DeliveryState, OrderStore, ShipmentStore};
 use shared::webhook::{sign, SIGNATURE_HEADER};
 use shipping_webhook::ShippingWebhook;

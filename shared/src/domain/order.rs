@@ -377,6 +377,45 @@ mod tests {
         }
     }
 
+    /// The table as the state machine's checks read it
+    /// (statemachine/test/asl.test.mjs and the CONTRACT.md check).
+    #[test]
+    fn the_transition_table_is_written_out_for_the_state_machine_checks() {
+        let transitions: serde_json::Map<String, serde_json::Value> = OrderStatus::ALL
+            .into_iter()
+            .map(|from| (from.to_string(), serde_json::json!(from.allowed_next())))
+            .collect();
+        let table = serde_json::json!({
+            "generatedBy": "shared/src/domain/order.rs (BLESS=1 cargo test -p shared --lib rewrites it)",
+            "statuses": OrderStatus::ALL,
+            "final": OrderStatus::ALL.into_iter().filter(|s| s.is_final()).collect::<Vec<_>>(),
+            "transitions": transitions,
+        });
+        let text = serde_json::to_string_pretty(&table).unwrap() + "\n";
+        crate::testing::check_generated("statemachine/transitions.json", &text);
+    }
+
+    #[test]
+    fn a_caller_cannot_widen_the_moves_a_store_admits() {
+        assert_eq!(
+            Validated.legal_predecessors_among(&[New, Validating, Shipped]),
+            vec![Validating]
+        );
+        assert!(Paid
+            .legal_predecessors_among(&[Delivered, Cancelled])
+            .is_empty());
+        for to in OrderStatus::ALL {
+            let admitted = to.legal_predecessors_among(&OrderStatus::ALL);
+            let legal: Vec<_> = LEGAL
+                .iter()
+                .filter(|(_, t)| *t == to)
+                .map(|(f, _)| *f)
+                .collect();
+            assert_eq!(admitted.len(), legal.len(), "{to}");
+            assert!(admitted.iter().all(|f| legal.contains(f)), "{to}");
+        }
+    }
+
     #[test]
     fn final_and_cancellable_statuses() {
         let finals: Vec<_> = OrderStatus::ALL

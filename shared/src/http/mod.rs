@@ -1,6 +1,9 @@
 //! What every HTTP function shares: routing on the path, reading JSON bodies
 //! strictly, the `{"error": "..."}` contract, CORS and authentication.
 
+mod routes;
+pub use routes::{route_path, serve, Api, PathParams, RouteTable, Router};
+
 use crate::auth::{Principal, Tokens};
 use crate::ports::StoreError;
 use lambda_http::http::{header, HeaderValue, Method, StatusCode};
@@ -10,6 +13,12 @@ use serde::Serialize;
 
 /// Larger bodies are refused before parsing; no request of the API needs more.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The request headers a browser may send the API, in the CORS answers of
+/// the functions and of API Gateway's preflight (the template's `Cors`,
+/// checked against this by infra/test/routes.test.mjs).
+pub const CORS_ALLOW_HEADERS: &str = "Content-Type,Authorization,Idempotency-Key,X-Correlation-Id";
+pub const CORS_ALLOW_METHODS: &str = "GET,POST,PUT,DELETE,OPTIONS";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -98,22 +107,6 @@ pub fn json<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Bo
 
 pub fn ok<T: Serialize + ?Sized>(value: &T) -> ApiResult {
     Ok(json(StatusCode::OK, value))
-}
-
-/// The route of a request as path segments from `api` on (or the whole path
-/// for non-API paths such as `/healthz`), whatever stage prefix or base path
-/// API Gateway or cargo-lambda put in front.
-pub fn route_segments(request: &Request) -> Vec<String> {
-    let path = request.raw_http_path();
-    let segments: Vec<String> = path
-        .split('/')
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
-    match segments.iter().position(|s| s == "api") {
-        Some(start) => segments[start..].to_vec(),
-        None => segments.last().cloned().into_iter().collect(),
-    }
 }
 
 /// Decodes a JSON body into `T`, turning every problem the client caused into
@@ -218,78 +211,15 @@ pub fn finish(request: &Request, allowed_origin: &str, result: ApiResult) -> Res
     }
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("Content-Type, Authorization, Idempotency-Key, X-Correlation-Id"),
+        HeaderValue::from_static(CORS_ALLOW_HEADERS),
     );
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"),
+        HeaderValue::from_static(CORS_ALLOW_METHODS),
     );
     response
 }
 
 /// Test helpers to build API Gateway-like requests and read responses.
 #[cfg(any(test, feature = "testing"))]
-pub mod testing {
-    use crate::auth::{Tokens, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
-    use crate::domain::{Role, User};
-    use lambda_http::http::Method;
-    use lambda_http::{Body, Request, RequestExt, Response};
-    use std::collections::HashMap;
-
-    pub const TEST_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
-
-    pub fn tokens() -> Tokens {
-        Tokens::new(TEST_SECRET, DEFAULT_ISSUER, DEFAULT_AUDIENCE).expect("test key is long enough")
-    }
-
-    /// A token for a user id and role, as the auth function would issue it.
-    pub fn token_for(user_id: &str, role: Role) -> String {
-        let user = User {
-            id: user_id.to_string(),
-            email: format!("{user_id}@example.com"),
-            name: user_id.to_string(),
-            role,
-            password_hash: String::new(),
-            created_at: chrono::Utc::now(),
-        };
-        tokens()
-            .issue(&user, chrono::Utc::now())
-            .expect("signing works")
-    }
-
-    pub fn body_json(response: &Response<Body>) -> serde_json::Value {
-        match response.body() {
-            Body::Text(text) => serde_json::from_str(text).expect("JSON body"),
-            Body::Binary(bytes) => serde_json::from_slice(bytes).expect("JSON body"),
-            _ => serde_json::Value::Null,
-        }
-    }
-
-    pub fn request(
-        method: Method,
-        path_and_query: &str,
-        body: Option<&str>,
-        token: Option<&str>,
-    ) -> Request {
-        let (path, query) = path_and_query
-            .split_once('?')
-            .unwrap_or((path_and_query, ""));
-        let mut builder = lambda_http::http::Request::builder()
-            .method(method)
-            .uri(format!("https://api.example.com/prod{path}"))
-            .header("content-type", "application/json");
-        if let Some(token) = token {
-            builder = builder.header("authorization", format!("Bearer {token}"));
-        }
-        let body = body.map_or(Body::Empty, |b| Body::Text(b.to_string()));
-        let request = builder.body(body).expect("valid test request");
-        let params: HashMap<String, String> = query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        request
-            .with_raw_http_path(path)
-            .with_query_string_parameters(params)
-    }
-}
+pub mod testing;
