@@ -1,9 +1,9 @@
 //! The forward steps' own status changes and lifecycle events.
 //!
 //! Reserve, charge and ship each move the order into their working status,
-//! do their work, then move it to their milestone and publish its event. The
-//! state machine used to do that in states of its own, and every state is a
-//! billed transition: 15 on the happy path then, 7 now.
+//! do their work, then move it to their milestone and publish its event, so
+//! the state machine needs no states of its own for them (every state is a
+//! billed transition; statemachine/README.md counts them per path).
 //!
 //! Every write is conditional on the status the step expects, so a customer
 //! cancel still wins any race. A step retried after a failed publish finds

@@ -381,8 +381,9 @@ pub struct AwaitedDelivery {
     pub completed_at: Option<DateTime<Utc>>,
     /// The id of the order.delivered event, made once per execution by the
     /// state machine: the webhook marks the order delivered and publishes
-    /// with it. None for an execution started before the webhook did that
-    /// (its definition still writes delivered itself).
+    /// with it. None for an execution of a definition that writes delivered
+    /// in the machine itself (MarkDelivered); the webhook then leaves the
+    /// order to it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivered_event_id: Option<String>,
 }

@@ -12,7 +12,10 @@ use shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoOrderStore, Dynam
 use shared::adapters::ses::SesNotifier;
 use shared::adapters::SystemClock;
 use shared::domain::{LifecycleEvent, LifecycleEventKind, Order, User, PIPELINE_SOURCE};
-use shared::ports::*;
+use shared::ports::{
+    Claim, Clock, IdempotencyRecord, IdempotencyStore, Notification, Notifier, NotifyError,
+    OrderStore, StoreError, UserStore,
+};
 use shared::telemetry;
 use std::sync::Arc;
 use tracing::Instrument;

@@ -15,9 +15,15 @@ use shared::adapters::eventbridge::EventBridgePublisher;
 use shared::adapters::stepfunctions::StepFunctionsStarter;
 use shared::adapters::{SystemClock, UuidV7Ids};
 use shared::auth::{Principal, Tokens};
-use shared::domain::*;
+use shared::domain::{
+    merge_quantities, LifecycleEvent, LifecycleEventKind, NewOrder, Order, OrderLine, OrderStatus,
+    Product, ShippingAddress, ORDERS_API_SOURCE,
+};
 use shared::http::{self, Api, ApiError, ApiResult, RouteTable, Router};
-use shared::ports::*;
+use shared::ports::{
+    Claim, Clock, EventPublisher, IdGenerator, IdempotencyRecord, IdempotencyStore, OrderStore,
+    ProductStore, StoreError, WorkflowStarter,
+};
 use shared::telemetry;
 use std::sync::{Arc, LazyLock};
 pub use view::OrderView;

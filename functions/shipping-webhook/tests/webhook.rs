@@ -116,8 +116,8 @@ async fn a_signed_delivery_marks_the_order_delivered_and_completes_the_task_once
     assert_eq!(world.publisher.events().len(), 1, "nor publishes twice");
 }
 
-/// Executions started before the webhook wrote delivered still do it in the
-/// machine (MarkDelivered): their await-delivery recorded no event id.
+/// An execution whose definition writes delivered in the machine
+/// (MarkDelivered) registers no event id: the webhook leaves the order alone.
 #[tokio::test]
 async fn a_delivery_awaited_without_an_event_id_leaves_the_order_to_the_machine() {
     let world = MemoryWorld::default();

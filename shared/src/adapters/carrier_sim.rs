@@ -3,7 +3,9 @@
 //! never buys a second label.
 
 use crate::domain::Order;
-use crate::ports::*;
+use crate::ports::{
+    AwaitedDelivery, CarrierDispatch, DispatchError, Shipment, ShippingError, ShippingProvider,
+};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 

@@ -1,8 +1,17 @@
 //! In-memory adapters for every port: the unit tests' world. They keep the
 //! same contracts as the DynamoDB adapters (conditional writes included).
 
-use crate::domain::*;
-use crate::ports::*;
+use crate::domain::{
+    adjusted_stock, seed_products, LifecycleEvent, LifecycleEventKind, Money, NewOrder, Order,
+    OrderLine, OrderRecord, OrderStatus, Product, ShippingAddress, User,
+};
+use crate::ports::{
+    AwaitedDelivery, CarrierDispatch, Charge, Claim, Clock, DeliveryState, DispatchError,
+    EventPublisher, IdGenerator, IdempotencyRecord, IdempotencyStore, InventoryStore, Notification,
+    Notifier, NotifyError, OrderStore, PaymentLedger, PaymentRecord, PaymentState, ProductStore,
+    PublishError, Refund, Reservation, ReservationState, ReservedLine, ShipmentStore, StoreError,
+    StoreResult, TaskCompleter, TaskError, UserStore, WorkflowError, WorkflowStarter,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;

@@ -3,7 +3,10 @@
 //! in a `PaymentLedger` (DynamoDB in the cloud) so retries across invocations
 //! never charge twice.
 
-use crate::ports::*;
+use crate::ports::{
+    Charge, ChargeRequest, IdGenerator, PaymentError, PaymentGateway, PaymentLedger, PaymentState,
+    Refund, StoreError,
+};
 use async_trait::async_trait;
 use rand::Rng;
 use std::sync::Arc;
