@@ -1,4 +1,4 @@
-use super::{get_one, s, store_error, to_av, to_item};
+use super::{get_one, put, s, to_av, to_item, update, Expr};
 use crate::ports::{AwaitedDelivery, DeliveryState, ShipmentStore, StoreResult};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -19,17 +19,10 @@ impl DynamoShipmentStore {
 #[async_trait]
 impl ShipmentStore for DynamoShipmentStore {
     async fn register(&self, delivery: &AwaitedDelivery) -> StoreResult<()> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(delivery)?))
-            .condition_expression("attribute_not_exists(trackingNumber) OR #state = :awaiting")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":awaiting", s("awaiting"))
-            .send()
-            .await
-            .map_err(store_error)?;
-        Ok(())
+        let awaiting = Expr::when("attribute_not_exists(trackingNumber) OR #state = :awaiting")
+            .name("#state", "state")
+            .value(":awaiting", s("awaiting"));
+        put(&self.client, &self.table, to_item(delivery)?, awaiting).await
     }
 
     async fn get(&self, tracking_number: &str) -> StoreResult<Option<AwaitedDelivery>> {
@@ -42,34 +35,24 @@ impl ShipmentStore for DynamoShipmentStore {
         state: DeliveryState,
         at: DateTime<Utc>,
     ) -> StoreResult<()> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("trackingNumber", s(tracking_number))
-            .update_expression("SET #state = :state, completedAt = :at")
-            .condition_expression("#state = :awaiting")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":state", to_av(&state)?)
-            .expression_attribute_values(":at", to_av(&at)?)
-            .expression_attribute_values(":awaiting", s("awaiting"))
-            .send()
-            .await
-            .map_err(store_error)?;
+        let awaiting = Expr::when("#state = :awaiting")
+            .name("#state", "state")
+            .value(":state", to_av(&state)?)
+            .value(":at", to_av(&at)?)
+            .value(":awaiting", s("awaiting"));
+        let key = ("trackingNumber", tracking_number);
+        let set = "SET #state = :state, completedAt = :at";
+        update(&self.client, &self.table, key, set, awaiting).await?;
         Ok(())
     }
 
     async fn reopen(&self, tracking_number: &str) -> StoreResult<()> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("trackingNumber", s(tracking_number))
-            .update_expression("SET #state = :awaiting REMOVE completedAt")
-            .condition_expression("attribute_exists(trackingNumber)")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":awaiting", s("awaiting"))
-            .send()
-            .await
-            .map_err(store_error)?;
+        let exists = Expr::when("attribute_exists(trackingNumber)")
+            .name("#state", "state")
+            .value(":awaiting", s("awaiting"));
+        let key = ("trackingNumber", tracking_number);
+        let set = "SET #state = :awaiting REMOVE completedAt";
+        update(&self.client, &self.table, key, set, exists).await?;
         Ok(())
     }
 }

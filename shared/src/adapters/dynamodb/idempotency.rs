@@ -1,4 +1,4 @@
-use super::{get_one, n, s, store_error, store_error_as, to_item};
+use super::{condition_means, get_one, n, put, s, store_error, to_item, update, Expr};
 use crate::ports::{Claim, IdempotencyRecord, IdempotencyStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -19,23 +19,15 @@ impl DynamoIdempotencyStore {
 #[async_trait]
 impl IdempotencyStore for DynamoIdempotencyStore {
     async fn claim(&self, record: &IdempotencyRecord, now: DateTime<Utc>) -> StoreResult<Claim> {
-        let result = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(record)?))
-            // TTL deletion lags by hours, so expiry is checked here too.
-            .condition_expression(
-                "attribute_not_exists(pk) OR expiresAt <= :now \
-                 OR (completed = :false AND leaseExpiresAt <= :now)",
-            )
-            .expression_attribute_values(":now", n(now.timestamp()))
-            .expression_attribute_values(":false", AttributeValue::Bool(false))
-            .send()
-            .await
-            .map_err(store_error);
-        match result {
-            Ok(_) => Ok(Claim::Acquired),
+        // TTL deletion lags by hours, so expiry is checked here too.
+        let free = Expr::when(
+            "attribute_not_exists(pk) OR expiresAt <= :now \
+             OR (completed = :false AND leaseExpiresAt <= :now)",
+        )
+        .value(":now", n(now.timestamp()))
+        .value(":false", AttributeValue::Bool(false));
+        match put(&self.client, &self.table, to_item(record)?, free).await {
+            Ok(()) => Ok(Claim::Acquired),
             Err(StoreError::ConditionFailed) => {
                 match get_one(&self.client, &self.table, "pk", &record.key).await? {
                     Some(existing) => Ok(Claim::Existing(existing)),
@@ -47,16 +39,16 @@ impl IdempotencyStore for DynamoIdempotencyStore {
     }
 
     async fn complete(&self, key: &str) -> StoreResult<()> {
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(key))
-            .update_expression("SET completed = :true")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_values(":true", AttributeValue::Bool(true))
-            .send()
-            .await
-            .map_err(store_error_as(StoreError::NotFound))?;
+        let exists = Expr::when("attribute_exists(pk)").value(":true", AttributeValue::Bool(true));
+        let done = update(
+            &self.client,
+            &self.table,
+            ("pk", key),
+            "SET completed = :true",
+            exists,
+        )
+        .await;
+        condition_means(done, StoreError::NotFound)?;
         Ok(())
     }
 

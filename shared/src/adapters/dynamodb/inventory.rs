@@ -1,4 +1,4 @@
-use super::{built, cancelled, get_one, n, s, store_error, to_av, to_item, Cancelled};
+use super::{built, get_one, n, put, s, to_av, to_item, transact, Cancelled, Expr};
 use crate::ports::{
     InventoryStore, Reservation, ReservationState, ReservedLine, StoreError, StoreResult,
 };
@@ -91,24 +91,16 @@ impl InventoryStore for DynamoInventory {
         for line in lines {
             items.push(self.stock_update(line, "-", true)?);
         }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(reservation),
-            Err(err) => match cancelled(err) {
-                // Another attempt for this order got there first.
-                Cancelled::Condition(0) => {
-                    Self::existing_reservation(self.get_reservation(order_id).await?)
-                }
-                Cancelled::Condition(i) => Err(StoreError::OutOfStock {
-                    product_id: lines[i - 1].product_id.clone(),
-                }),
-                Cancelled::Other(e) => Err(e),
-            },
+        match transact(&self.client, items).await {
+            Ok(()) => Ok(reservation),
+            // Another attempt for this order got there first.
+            Err(Cancelled::Condition(0)) => {
+                Self::existing_reservation(self.get_reservation(order_id).await?)
+            }
+            Err(Cancelled::Condition(i)) => Err(StoreError::OutOfStock {
+                product_id: lines[i - 1].product_id.clone(),
+            }),
+            Err(Cancelled::Other(e)) => Err(e),
         }
     }
 
@@ -122,16 +114,15 @@ impl InventoryStore for DynamoInventory {
                 state: ReservationState::Released,
                 updated_at: at,
             };
-            let put = self
-                .client
-                .put_item()
-                .table_name(&self.reservations_table)
-                .set_item(Some(to_item(&marker)?))
-                .condition_expression("attribute_not_exists(orderId)")
-                .send()
-                .await
-                .map_err(store_error);
-            return match put {
+            let first = Expr::when("attribute_not_exists(orderId)");
+            let marked = put(
+                &self.client,
+                &self.reservations_table,
+                to_item(&marker)?,
+                first,
+            )
+            .await;
+            return match marked {
                 Ok(_) => Ok(false),
                 // A reserve won the race: release what it took.
                 Err(StoreError::ConditionFailed) => Box::pin(self.release(order_id, at)).await,
@@ -157,22 +148,14 @@ impl InventoryStore for DynamoInventory {
         for line in &reservation.lines {
             items.push(self.stock_update(line, "+", false)?);
         }
-        let result = self
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(err) => match cancelled(err) {
-                // Released meanwhile by another attempt.
-                Cancelled::Condition(0) => Ok(false),
-                Cancelled::Condition(_) => Err(StoreError::Rejected(
-                    "release cancelled: a reserved product no longer exists".into(),
-                )),
-                Cancelled::Other(e) => Err(e),
-            },
+        match transact(&self.client, items).await {
+            Ok(()) => Ok(true),
+            // Released meanwhile by another attempt.
+            Err(Cancelled::Condition(0)) => Ok(false),
+            Err(Cancelled::Condition(_)) => Err(StoreError::Rejected(
+                "release cancelled: a reserved product no longer exists".into(),
+            )),
+            Err(Cancelled::Other(e)) => Err(e),
         }
     }
 

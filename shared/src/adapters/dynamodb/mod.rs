@@ -24,7 +24,7 @@ use crate::ports::{StoreError, StoreResult};
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -48,18 +48,6 @@ where
     }
 }
 
-/// `store_error`, for a write whose failed condition means the item is not
-/// there (or, for a create, is there already).
-fn store_error_as<E>(condition: StoreError) -> impl FnOnce(SdkError<E, HttpResponse>) -> StoreError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    move |err| match store_error(err) {
-        StoreError::ConditionFailed => condition,
-        other => other,
-    }
-}
-
 /// How a cancelled `TransactWriteItems` went: which item's condition failed
 /// first, or the store error it amounts to.
 enum Cancelled {
@@ -75,6 +63,17 @@ const TRANSIENT_CANCELLATIONS: &[&str] = &[
     "ThrottlingError",
     "ProvisionedThroughputExceeded",
 ];
+
+/// `TransactWriteItems` of `items`, all or none.
+async fn transact(client: &Client, items: Vec<TransactWriteItem>) -> Result<(), Cancelled> {
+    client
+        .transact_write_items()
+        .set_transact_items(Some(items))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(cancelled)
+}
 
 fn cancelled(err: SdkError<TransactWriteItemsError, HttpResponse>) -> Cancelled {
     let codes: Option<Vec<String>> = match &err {
@@ -148,34 +147,143 @@ async fn get_one<T: DeserializeOwned>(
     output.item.map(from_item).transpose()
 }
 
-/// One page of a Query or Scan: its items and where the next page starts.
-struct Page {
-    items: Vec<Item>,
-    next: Option<Item>,
+/// The condition of one write and the names and values its expressions use.
+#[derive(Default)]
+struct Expr {
+    condition: Option<String>,
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl Expr {
+    fn when(condition: impl Into<String>) -> Self {
+        Expr {
+            condition: Some(condition.into()),
+            ..Expr::default()
+        }
+    }
+
+    fn name(mut self, placeholder: &str, attribute: &str) -> Self {
+        self.names.insert(placeholder.into(), attribute.into());
+        self
+    }
+
+    fn value(mut self, placeholder: impl Into<String>, value: AttributeValue) -> Self {
+        self.values.insert(placeholder.into(), value);
+        self
+    }
+
+    // DynamoDB refuses empty maps: an expression without names sends none.
+    fn names(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+
+    fn values(&self) -> Option<HashMap<String, AttributeValue>> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}
+
+/// `UpdateItem` of the item whose `key` attribute is `id`: `set` on
+/// `expr`'s condition; the item as it is after the write.
+async fn update(
+    client: &Client,
+    table: &str,
+    key: (&str, &str),
+    set: &str,
+    expr: Expr,
+) -> StoreResult<Item> {
+    let output = client
+        .update_item()
+        .table_name(table)
+        .key(key.0, s(key.1))
+        .update_expression(set)
+        .set_condition_expression(expr.condition.clone())
+        .set_expression_attribute_names(expr.names())
+        .set_expression_attribute_values(expr.values())
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+        .send()
+        .await
+        .map_err(store_error)?;
+    Ok(output.attributes.unwrap_or_default())
+}
+
+/// `PutItem` of `item` on `expr`'s condition.
+async fn put(client: &Client, table: &str, item: Item, expr: Expr) -> StoreResult<()> {
+    client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .set_condition_expression(expr.condition.clone())
+        .set_expression_attribute_names(expr.names())
+        .set_expression_attribute_values(expr.values())
+        .send()
+        .await
+        .map_err(store_error)?;
+    Ok(())
+}
+
+/// `ConditionFailed` read as what it means for this write.
+fn condition_means<T>(result: StoreResult<T>, meaning: StoreError) -> StoreResult<T> {
+    match result {
+        Err(StoreError::ConditionFailed) => Err(meaning),
+        other => other,
+    }
+}
+
+/// A Query's or Scan's page: its items and where the next page starts.
+trait Paged {
+    fn into_page(self) -> (Vec<Item>, Option<Item>);
+}
+
+impl Paged for aws_sdk_dynamodb::operation::query::QueryOutput {
+    fn into_page(self) -> (Vec<Item>, Option<Item>) {
+        (self.items.unwrap_or_default(), self.last_evaluated_key)
+    }
+}
+
+impl Paged for aws_sdk_dynamodb::operation::scan::ScanOutput {
+    fn into_page(self) -> (Vec<Item>, Option<Item>) {
+        (self.items.unwrap_or_default(), self.last_evaluated_key)
+    }
 }
 
 /// Reads pages (`fetch` is given where each starts) and decodes their items
 /// until the table has no more or `limit` items are in.
-async fn collect_pages<T, F, Fut>(limit: usize, mut fetch: F) -> StoreResult<Vec<T>>
+async fn collect_pages<T, P, F, Fut>(limit: usize, mut fetch: F) -> StoreResult<Vec<T>>
 where
     T: DeserializeOwned,
+    P: Paged,
     F: FnMut(Option<Item>) -> Fut,
-    Fut: std::future::Future<Output = StoreResult<Page>>,
+    Fut: std::future::Future<Output = StoreResult<P>>,
 {
     let mut decoded = Vec::new();
     let mut start = None;
     loop {
-        let page = fetch(start.take()).await?;
-        for item in page.items {
+        let (items, next) = fetch(start.take()).await?.into_page();
+        for item in items {
             decoded.push(from_item(item)?);
         }
-        match page.next {
+        match next {
             Some(key) if decoded.len() < limit => start = Some(key),
             _ => break,
         }
     }
     decoded.truncate(limit);
     Ok(decoded)
+}
+
+/// Every item of `table` (at most `limit`), decoded.
+async fn scan_all<T: DeserializeOwned>(
+    client: &Client,
+    table: &str,
+    limit: usize,
+) -> StoreResult<Vec<T>> {
+    let scan = client.scan().table_name(table);
+    collect_pages(limit, |start| {
+        let page = scan.clone().set_exclusive_start_key(start);
+        async move { page.send().await.map_err(store_error) }
+    })
+    .await
 }
 
 #[cfg(test)]

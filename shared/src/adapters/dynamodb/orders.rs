@@ -1,11 +1,11 @@
 use super::{
-    collect_pages, from_item, get_one, s, store_error, store_error_as, to_av, to_item, Page,
+    collect_pages, condition_means, from_item, get_one, put, s, scan_all, store_error, to_av,
+    to_item, update, Expr,
 };
 use crate::domain::{Order, OrderRecord, OrderStatus, TimelineEntry};
 use crate::ports::{OrderStore, StoreError, StoreResult};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
-use aws_sdk_dynamodb::types::ReturnValue;
 use aws_sdk_dynamodb::Client;
 use chrono::{DateTime, Utc};
 
@@ -54,13 +54,7 @@ impl DynamoOrderStore {
             .expression_attribute_values(":v", s(value));
         collect_pages(limit, |start| {
             let page = query.clone().set_exclusive_start_key(start);
-            async move {
-                let output = page.send().await.map_err(store_error)?;
-                Ok(Page {
-                    items: output.items.unwrap_or_default(),
-                    next: output.last_evaluated_key,
-                })
-            }
+            async move { page.send().await.map_err(store_error) }
         })
         .await
     }
@@ -69,15 +63,9 @@ impl DynamoOrderStore {
 #[async_trait]
 impl OrderStore for DynamoOrderStore {
     async fn create(&self, order: &Order) -> StoreResult<()> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(order)?))
-            .condition_expression("attribute_not_exists(id)")
-            .send()
-            .await
-            .map_err(store_error_as(StoreError::AlreadyExists))?;
-        Ok(())
+        let new = Expr::when("attribute_not_exists(id)");
+        let created = put(&self.client, &self.table, to_item(order)?, new).await;
+        condition_means(created, StoreError::AlreadyExists)
     }
 
     async fn get(&self, id: &str) -> StoreResult<Option<Order>> {
@@ -98,18 +86,7 @@ impl OrderStore for DynamoOrderStore {
         }
         // Without a status there is no sort key to query; an admin view
         // scans (bounded) and sorts.
-        let scan = self.client.scan().table_name(&self.table);
-        let mut orders: Vec<Order> = collect_pages(10 * MAX_LISTED, |start| {
-            let page = scan.clone().set_exclusive_start_key(start);
-            async move {
-                let output = page.send().await.map_err(store_error)?;
-                Ok(Page {
-                    items: output.items.unwrap_or_default(),
-                    next: output.last_evaluated_key,
-                })
-            }
-        })
-        .await?;
+        let mut orders: Vec<Order> = scan_all(&self.client, &self.table, 10 * MAX_LISTED).await?;
         orders.sort_by_key(|o| std::cmp::Reverse(o.created_at));
         orders.truncate(limit);
         Ok(orders)
@@ -155,42 +132,33 @@ impl OrderStore for DynamoOrderStore {
             at,
             reason: reason.to_string(),
         };
-        let mut update =
+        let mut set =
             "SET #status = :next, updatedAt = :now, timeline = list_append(timeline, :entry)"
                 .to_string();
+        let mut expr = Expr::when(format!(
+            "attribute_exists(id) AND #status IN ({})",
+            placeholders.join(", ")
+        ))
+        .name("#status", "status")
+        .value(":next", s(next.as_str()))
+        .value(":now", to_av(&at)?)
+        .value(":entry", to_av(&vec![entry])?);
+        for (placeholder, status) in placeholders.iter().zip(&from) {
+            expr = expr.value(placeholder, s(status.as_str()));
+        }
         let kept = match record {
             Some(OrderRecord::Payment(payment)) => Some(("payment", to_av(payment)?)),
             Some(OrderRecord::Shipment(shipment)) => Some(("shipment", to_av(shipment)?)),
             None => None,
         };
-        if let Some((attribute, _)) = &kept {
-            update.push_str(&format!(", #{attribute} = :{attribute}"));
-        }
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("id", s(id))
-            .update_expression(update)
-            .condition_expression(format!(
-                "attribute_exists(id) AND #status IN ({})",
-                placeholders.join(", ")
-            ))
-            .expression_attribute_names("#status", "status")
-            .expression_attribute_values(":next", s(next.as_str()))
-            .expression_attribute_values(":now", to_av(&at)?)
-            .expression_attribute_values(":entry", to_av(&vec![entry])?)
-            .return_values(ReturnValue::AllNew);
-        for (placeholder, status) in placeholders.iter().zip(&from) {
-            request = request.expression_attribute_values(placeholder, s(status.as_str()));
-        }
         if let Some((attribute, value)) = kept {
-            request = request
-                .expression_attribute_names(format!("#{attribute}"), attribute)
-                .expression_attribute_values(format!(":{attribute}"), value);
+            set.push_str(&format!(", #{attribute} = :{attribute}"));
+            expr = expr
+                .name(&format!("#{attribute}"), attribute)
+                .value(format!(":{attribute}"), value);
         }
-        match request.send().await.map_err(store_error) {
-            Ok(output) => from_item(output.attributes.unwrap_or_default()),
+        match update(&self.client, &self.table, ("id", id), &set, expr).await {
+            Ok(item) => from_item(item),
             Err(StoreError::ConditionFailed) => self.refused(id).await,
             Err(e) => Err(e),
         }

@@ -1,9 +1,8 @@
-use super::{from_item, get_one, n, s, store_error, to_av};
+use super::{from_item, get_one, n, s, to_av, update, Expr};
 use crate::ports::{
     Charge, PaymentLedger, PaymentRecord, PaymentState, Refund, StoreError, StoreResult,
 };
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::ReturnValue;
 use aws_sdk_dynamodb::Client;
 
 /// The payment ledger: attempts, the charge and its refund per order.
@@ -25,41 +24,34 @@ impl PaymentLedger for DynamoPaymentLedger {
     }
 
     async fn record_attempt(&self, order_id: &str) -> StoreResult<u32> {
-        let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("orderId", s(order_id))
-            .update_expression("SET #state = if_not_exists(#state, :attempted) ADD attempts :one")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":attempted", s("attempted"))
-            .expression_attribute_values(":one", n(1))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(store_error)?;
-        let record: PaymentRecord = from_item(output.attributes.unwrap_or_default())?;
+        let counted = Expr::default()
+            .name("#state", "state")
+            .value(":attempted", s("attempted"))
+            .value(":one", n(1));
+        let set = "SET #state = if_not_exists(#state, :attempted) ADD attempts :one";
+        let item = update(
+            &self.client,
+            &self.table,
+            ("orderId", order_id),
+            set,
+            counted,
+        )
+        .await?;
+        let record: PaymentRecord = from_item(item)?;
         Ok(record.attempts)
     }
 
     async fn record_charge(&self, order_id: &str, charge: &Charge) -> StoreResult<PaymentRecord> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("orderId", s(order_id))
-            .update_expression("SET charge = :charge, #state = :charged, attempts = if_not_exists(attempts, :zero)")
-            .condition_expression("attribute_not_exists(charge)")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":charge", to_av(charge)?)
-            .expression_attribute_values(":charged", s("charged"))
-            .expression_attribute_values(":zero", n(0))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(store_error);
-        match result {
-            Ok(output) => from_item(output.attributes.unwrap_or_default()),
+        let first = Expr::when("attribute_not_exists(charge)")
+            .name("#state", "state")
+            .value(":charge", to_av(charge)?)
+            .value(":charged", s("charged"))
+            .value(":zero", n(0));
+        let set =
+            "SET charge = :charge, #state = :charged, attempts = if_not_exists(attempts, :zero)";
+        match update(&self.client, &self.table, ("orderId", order_id), set, first).await {
+            Ok(item) => from_item(item),
+            // Charged before: the charge that won.
             Err(StoreError::ConditionFailed) => {
                 self.get(order_id).await?.ok_or(StoreError::NotFound)
             }
@@ -68,23 +60,22 @@ impl PaymentLedger for DynamoPaymentLedger {
     }
 
     async fn record_refund(&self, order_id: &str, refund: &Refund) -> StoreResult<PaymentRecord> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("orderId", s(order_id))
-            .update_expression("SET refund = :refund, #state = :refunded")
-            .condition_expression("#state = :charged")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":refund", to_av(refund)?)
-            .expression_attribute_values(":refunded", s("refunded"))
-            .expression_attribute_values(":charged", s("charged"))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(store_error);
-        match result {
-            Ok(output) => from_item(output.attributes.unwrap_or_default()),
+        let charged = Expr::when("#state = :charged")
+            .name("#state", "state")
+            .value(":refund", to_av(refund)?)
+            .value(":refunded", s("refunded"))
+            .value(":charged", s("charged"));
+        let set = "SET refund = :refund, #state = :refunded";
+        match update(
+            &self.client,
+            &self.table,
+            ("orderId", order_id),
+            set,
+            charged,
+        )
+        .await
+        {
+            Ok(item) => from_item(item),
             Err(StoreError::ConditionFailed) => match self.get(order_id).await? {
                 Some(record) if record.state == PaymentState::Refunded => Ok(record),
                 _ => Err(StoreError::NotFound),

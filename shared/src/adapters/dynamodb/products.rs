@@ -1,10 +1,9 @@
 use super::{
-    collect_pages, from_item, get_one, n, s, store_error, store_error_as, to_av, to_item, Page,
+    condition_means, from_item, get_one, n, put, s, scan_all, to_av, to_item, update, Expr,
 };
 use crate::domain::{adjusted_stock, Product, StockRange, MAX_STOCK};
 use crate::ports::{ProductStore, StoreError, StoreResult};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::ReturnValue;
 use aws_sdk_dynamodb::Client;
 
 pub struct DynamoProductStore {
@@ -21,18 +20,7 @@ impl DynamoProductStore {
 #[async_trait]
 impl ProductStore for DynamoProductStore {
     async fn list(&self) -> StoreResult<Vec<Product>> {
-        let scan = self.client.scan().table_name(&self.table);
-        let mut products: Vec<Product> = collect_pages(usize::MAX, |start| {
-            let page = scan.clone().set_exclusive_start_key(start);
-            async move {
-                let output = page.send().await.map_err(store_error)?;
-                Ok(Page {
-                    items: output.items.unwrap_or_default(),
-                    next: output.last_evaluated_key,
-                })
-            }
-        })
-        .await?;
+        let mut products: Vec<Product> = scan_all(&self.client, &self.table, usize::MAX).await?;
         products.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(products)
     }
@@ -42,41 +30,25 @@ impl ProductStore for DynamoProductStore {
     }
 
     async fn create(&self, product: &Product) -> StoreResult<()> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .set_item(Some(to_item(product)?))
-            .condition_expression("attribute_not_exists(id)")
-            .send()
-            .await
-            .map_err(store_error_as(StoreError::AlreadyExists))?;
-        Ok(())
+        let new = Expr::when("attribute_not_exists(id)");
+        let created = put(&self.client, &self.table, to_item(product)?, new).await;
+        condition_means(created, StoreError::AlreadyExists)
     }
 
     async fn update_details(&self, product: &Product) -> StoreResult<Product> {
-        let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("id", s(&product.id))
-            .update_expression(
-                "SET #name = :name, category = :category, description = :description, \
-                 image = :image, price = :price, #state = :state",
-            )
-            .condition_expression("attribute_exists(id)")
-            .expression_attribute_names("#name", "name")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":name", s(&product.name))
-            .expression_attribute_values(":category", s(&product.category))
-            .expression_attribute_values(":description", s(&product.description))
-            .expression_attribute_values(":image", s(&product.image))
-            .expression_attribute_values(":price", n(product.price.cents()))
-            .expression_attribute_values(":state", to_av(&product.state)?)
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(store_error_as(StoreError::NotFound))?;
-        from_item(output.attributes.unwrap_or_default())
+        let exists = Expr::when("attribute_exists(id)")
+            .name("#name", "name")
+            .name("#state", "state")
+            .value(":name", s(&product.name))
+            .value(":category", s(&product.category))
+            .value(":description", s(&product.description))
+            .value(":image", s(&product.image))
+            .value(":price", n(product.price.cents()))
+            .value(":state", to_av(&product.state)?);
+        let set = "SET #name = :name, category = :category, description = :description, \
+                   image = :image, price = :price, #state = :state";
+        let updated = update(&self.client, &self.table, ("id", &product.id), set, exists).await;
+        from_item(condition_means(updated, StoreError::NotFound)?)
     }
 
     async fn adjust_stock(&self, id: &str, delta: i64) -> StoreResult<Product> {
@@ -91,23 +63,13 @@ impl ProductStore for DynamoProductStore {
             };
             return Err(StoreError::stock(range, id));
         }
-        let (floor, ceiling) = (-delta.min(0), max - delta.max(0));
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("id", s(id))
-            .update_expression("SET stock = stock + :delta")
-            .condition_expression("attribute_exists(id) AND stock >= :floor AND stock <= :ceiling")
-            .expression_attribute_values(":delta", n(delta))
-            .expression_attribute_values(":floor", n(floor))
-            .expression_attribute_values(":ceiling", n(ceiling))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(store_error);
-        match result {
-            Ok(output) => from_item(output.attributes.unwrap_or_default()),
+        let within = Expr::when("attribute_exists(id) AND stock >= :floor AND stock <= :ceiling")
+            .value(":delta", n(delta))
+            .value(":floor", n(-delta.min(0)))
+            .value(":ceiling", n(max - delta.max(0)));
+        let set = "SET stock = stock + :delta";
+        match update(&self.client, &self.table, ("id", id), set, within).await {
+            Ok(item) => from_item(item),
             Err(StoreError::ConditionFailed) => match self.get(id).await? {
                 None => Err(StoreError::NotFound),
                 Some(product) => match adjusted_stock(product.stock, delta) {

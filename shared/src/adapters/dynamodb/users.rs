@@ -1,9 +1,11 @@
-use super::Cancelled;
-use super::{built, cancelled, from_item, get_one, s, store_error, store_error_as, to_item};
+use super::{
+    built, condition_means, from_item, get_one, s, store_error, to_item, transact, update,
+    Cancelled, Expr,
+};
 use crate::domain::User;
 use crate::ports::{StoreError, StoreResult, UserStore};
 use async_trait::async_trait;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 use aws_sdk_dynamodb::Client;
 
 /// Users and their unique emails in one table: `USER#<id>` holds the
@@ -47,19 +49,14 @@ impl UserStore for DynamoUserStore {
                 .condition_expression("attribute_not_exists(pk)")
                 .build(),
         )?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(profile).build())
-            .transact_items(TransactWriteItem::builder().put(email).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(err) => match cancelled(err) {
-                Cancelled::Condition(_) => Err(StoreError::AlreadyExists),
-                Cancelled::Other(e) => Err(e),
-            },
+        let items = vec![
+            TransactWriteItem::builder().put(profile).build(),
+            TransactWriteItem::builder().put(email).build(),
+        ];
+        match transact(&self.client, items).await {
+            Ok(()) => Ok(()),
+            Err(Cancelled::Condition(_)) => Err(StoreError::AlreadyExists),
+            Err(Cancelled::Other(e)) => Err(e),
         }
     }
 
@@ -86,19 +83,11 @@ impl UserStore for DynamoUserStore {
     }
 
     async fn update_name(&self, id: &str, name: &str) -> StoreResult<User> {
-        let output = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(Self::user_key(id)))
-            .update_expression("SET #name = :name")
-            .condition_expression("attribute_exists(pk)")
-            .expression_attribute_names("#name", "name")
-            .expression_attribute_values(":name", s(name))
-            .return_values(ReturnValue::AllNew)
-            .send()
-            .await
-            .map_err(store_error_as(StoreError::NotFound))?;
-        from_item(output.attributes.unwrap_or_default())
+        let exists = Expr::when("attribute_exists(pk)")
+            .name("#name", "name")
+            .value(":name", s(name));
+        let key = ("pk", &*Self::user_key(id));
+        let updated = update(&self.client, &self.table, key, "SET #name = :name", exists).await;
+        from_item(condition_means(updated, StoreError::NotFound)?)
     }
 }
