@@ -12,7 +12,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 STACK=${STACK_NAME:-serverless-store}
 SENDER=orders@example.com
-ADMIN_EMAILS=${ADMIN_EMAILS:-admin@store.test}
+# The local admin, made by scripts/local-admin.py (it signs in with TOTP).
+ADMIN_EMAIL=${ADMIN_EMAIL:-admin@store.test}
+ADMIN_PASSWORD=${ADMIN_PASSWORD:-local-admin-password}
 OUT=.cache/localstack
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
@@ -38,9 +40,9 @@ localstack/start.sh
 step "deploy $STACK"
 # Every difference from an AWS deploy is a parameter (infra/README.md).
 localstack/cfn-deploy.sh "$OUT/build/template.yaml" "$STACK" --parameter-overrides \
-  LocalStack=true LocalStackEndpoint="http://127.0.0.1:${LS_PORT:-4566}" Architecture=x86_64 NotificationSender="$SENDER" AdminEmails="$ADMIN_EMAILS" \
+  LocalStack=true LocalStackEndpoint="http://127.0.0.1:${LS_PORT:-4566}" Architecture=x86_64 NotificationSender="$SENDER" \
   CarrierDeliveryDelaySeconds=0 NotificationVisibilityTimeout=10 NotificationMaxReceiveCount=2 \
-  'StalledOrderSweepSchedule=rate(1 minute)' LogLevel=info
+  'StalledOrderSweepSchedule=rate(1 minute)' LogLevel=info LoginClientFailureLimit=200
 
 # shellcheck source=../localstack/env.sh
 . localstack/env.sh
@@ -55,6 +57,10 @@ aws ses verify-email-identity --email-address "$SENDER"
 PRODUCTS_TABLE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ProductsTableName"])' "$OUT/stack-outputs.json") \
   "target/$profile/seed-products"
 
+step "local admin ($ADMIN_EMAIL: registered, verified, TOTP, granted by store-admin)"
+STORE_ADMIN="target/$profile/store-admin" .cache/venv-infra/bin/python scripts/local-admin.py \
+  "$ADMIN_EMAIL" "$ADMIN_PASSWORD" --out "$OUT/admin.json" >/dev/null
+
 step "storefront (spa/ into the stack's bucket, config.js with the API URL)"
 output() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$OUT/stack-outputs.json" "$1"; }
 spa/deploy.sh "$(output SpaBucketName)" "$api_url"
@@ -65,3 +71,4 @@ step "the store is up ($(( $(date +%s) - started )) s)"
 echo "API: $api_url"
 echo "try: curl $api_url/api/products"
 echo "Storefront: $spa_url"
+echo "Admin: $ADMIN_EMAIL / $ADMIN_PASSWORD, TOTP secret (hex) in $OUT/admin.json"

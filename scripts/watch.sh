@@ -30,7 +30,7 @@ IDEMPOTENCY_TABLE=${IDEMPOTENCY_TABLE:-$stack-idempotency}
 RESERVATIONS_TABLE=${RESERVATIONS_TABLE:-$stack-reservations}
 EVENT_BUS_NAME=${EVENT_BUS_NAME:-$stack-orders}
 STATE_MACHINE_ARN=${STATE_MACHINE_ARN:-arn:aws:states:$region:000000000000:stateMachine:$stack-order-processing}
-ADMIN_EMAILS=${ADMIN_EMAILS:-admin@example.com}
+NOTIFY_SENDER=${NOTIFY_SENDER:-orders@example.com}
 ENV
 
 # Routes: [workspace.metadata.lambda.watch.router] in Cargo.toml.

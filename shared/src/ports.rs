@@ -3,7 +3,7 @@
 
 use crate::domain::{
     LifecycleEvent, LifecycleEventKind, Money, Order, OrderRecord, OrderStatus, Product,
-    StockRange, User,
+    StockRange, User, UserChange,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -162,7 +162,118 @@ pub trait UserStore: Send + Sync {
     async fn create(&self, user: &User) -> StoreResult<()>;
     async fn get(&self, id: &str) -> StoreResult<Option<User>>;
     async fn find_by_email(&self, email: &str) -> StoreResult<Option<User>>;
-    async fn update_name(&self, id: &str, name: &str) -> StoreResult<User>;
+    /// `NotFound` for no such user, `ConditionFailed` where the change says.
+    async fn update(&self, id: &str, change: &UserChange) -> StoreResult<User>;
+    /// Every user holding the admin role.
+    async fn list_admins(&self) -> StoreResult<Vec<User>>;
+}
+
+/// A signed-in session: a family of refresh tokens, each used once.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Session {
+    pub id: String,
+    pub user_id: String,
+    /// Digest of the one refresh token of the family that is good now.
+    pub token_digest: String,
+    pub created_at: DateTime<Utc>,
+    /// Epoch seconds: the session ends then, whatever its use (TTL).
+    pub expires_at: i64,
+    #[serde(default)]
+    pub revoked: bool,
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn create(&self, session: &Session) -> StoreResult<()>;
+    async fn get(&self, id: &str) -> StoreResult<Option<Session>>;
+    /// Swaps the good token's digest from `current` to `next` if the session
+    /// is live and `current` is still the good one; `ConditionFailed`
+    /// otherwise (an old token of the family, used again).
+    async fn rotate(&self, id: &str, current: &str, next: &str) -> StoreResult<()>;
+    async fn revoke(&self, id: &str) -> StoreResult<()>;
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodePurpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl CodePurpose {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodePurpose::VerifyEmail => "verify_email",
+            CodePurpose::ResetPassword => "reset_password",
+        }
+    }
+}
+
+/// A mailed one-time code: only its digest is kept, it expires, and a few
+/// wrong tries use it up.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OneTimeCode {
+    pub user_id: String,
+    pub purpose: CodePurpose,
+    pub digest: String,
+    /// Epoch seconds (TTL).
+    pub expires_at: i64,
+    pub tries_left: u32,
+}
+
+#[async_trait]
+pub trait OneTimeCodeStore: Send + Sync {
+    /// Stores a new code, replacing the user's previous one of its purpose.
+    async fn put(&self, code: &OneTimeCode) -> StoreResult<()>;
+    async fn get(&self, user_id: &str, purpose: CodePurpose) -> StoreResult<Option<OneTimeCode>>;
+    /// Counts a wrong try; deletes the code with its last one. Returns the
+    /// tries left.
+    async fn spend_try(&self, user_id: &str, purpose: CodePurpose) -> StoreResult<u32>;
+    /// Uses the code up if it is still the one with `digest`;
+    /// `ConditionFailed` if it was used or replaced meanwhile.
+    async fn consume(&self, user_id: &str, purpose: CodePurpose, digest: &str) -> StoreResult<()>;
+}
+
+/// Failed logins counted against one key (an account, a client address).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Attempts {
+    pub key: String,
+    pub failures: u32,
+    pub window_started_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locked_until: Option<DateTime<Utc>>,
+    /// Lockouts since the last successful login: each lasts longer.
+    #[serde(default)]
+    pub lockouts: u32,
+    /// Epoch seconds (TTL).
+    pub expires_at: i64,
+}
+
+#[async_trait]
+pub trait AttemptStore: Send + Sync {
+    async fn get(&self, key: &str) -> StoreResult<Option<Attempts>>;
+    /// Counts one failure atomically: in the current window if it started
+    /// after `window_start`, else in a new window starting `now`.
+    async fn add_failure(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window_start: DateTime<Utc>,
+        expires_at: i64,
+    ) -> StoreResult<Attempts>;
+    /// Locks `key` until `until` and counts the lockout, unless it is locked
+    /// already (`ConditionFailed`): only one request starts a lockout.
+    async fn lock(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Attempts>;
+    /// Forgets the key's failures and lockouts (after a successful login).
+    async fn clear(&self, key: &str) -> StoreResult<()>;
 }
 
 /// A request or message seen before: order idempotency keys, event ids.

@@ -8,11 +8,21 @@ use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-pub const ADMIN_EMAIL: &str = "admin@store.test";
-pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 pub const PASSWORD: &str = "customer-password";
 /// How long one order may take to reach a final status on the local stack.
 pub const ORDER_DEADLINE: Duration = Duration::from_secs(90);
+
+/// An admin made by `Stack::new_admin`.
+pub struct Admin {
+    pub email: String,
+    pub secret: Vec<u8>,
+    pub token: String,
+}
+
+/// The TOTP code of `secret` now.
+pub fn totp_now(secret: &[u8]) -> String {
+    shared::auth::totp::code_at(secret, chrono::Utc::now().timestamp() as u64)
+}
 
 /// The deployed stack, described by the deploy script's outputs file.
 pub struct Stack {
@@ -85,8 +95,27 @@ impl Stack {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    /// Registers a fresh customer; returns (token, user id, email).
+    /// Registers a fresh customer and verifies its address with the mailed
+    /// code (order mail goes to verified addresses only); returns (token,
+    /// user id, email).
     pub async fn new_customer(&self) -> (String, String, String) {
+        let (token, user_id, email) = self.new_unverified_customer().await;
+        let code = self.mailed_code(&email).await;
+        let (status, json) = self
+            .call(
+                "POST",
+                "/api/auth/verify-email",
+                None,
+                Some(&json!({"email": email, "code": code})),
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "verify-email: {json}");
+        (token, user_id, email)
+    }
+
+    /// Registers a fresh customer and signs in; its address stays unverified.
+    pub async fn new_unverified_customer(&self) -> (String, String, String) {
         let email = format!("it-{}@store.test", uuid::Uuid::new_v4());
         let body = json!({"email": email, "password": PASSWORD, "name": "Integration Test"});
         let (status, json) = self
@@ -105,22 +134,105 @@ impl Stack {
         )
     }
 
-    /// The admin named in the deployment's ADMIN_EMAILS (registered on first use).
-    pub async fn admin(&self) -> String {
-        let body = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "name": "Admin"});
-        let (status, json) = self
-            .call("POST", "/api/auth/register", None, Some(&body), &[])
-            .await;
-        if status == StatusCode::CREATED {
-            assert_eq!(json["user"]["role"], "admin");
-            return json["token"].as_str().unwrap().to_string();
+    /// The six-digit code of the newest mail LocalStack's SES holds for
+    /// `email` (waits for one).
+    pub async fn mailed_code(&self, email: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let code = self.mail_to(email).await.iter().rev().find_map(|m| {
+                let text = m["Body"]["text_part"].as_str().unwrap_or_default();
+                text.split(|c: char| !c.is_ascii_digit())
+                    .find(|w| w.len() == 6)
+                    .map(str::to_string)
+            });
+            if let Some(code) = code {
+                return code;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "no code mailed to {email}"
+            );
+            tokio::time::sleep(Duration::from_millis(300)).await;
         }
-        let login = json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD});
-        let (status, json) = self
-            .call("POST", "/api/auth/login", None, Some(&login), &[])
+    }
+
+    /// An admin's access token: an admin of this test process, made as an
+    /// operator makes one (verified address, TOTP, `store-admin grant`).
+    pub async fn admin(&self) -> String {
+        static ADMIN: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+        ADMIN
+            .get_or_init(|| async { self.new_admin().await.token })
+            .await
+            .clone()
+    }
+
+    /// A new admin: registered, verified, TOTP confirmed, granted by the
+    /// `store-admin` command, then signed in with a code.
+    pub async fn new_admin(&self) -> Admin {
+        let (token, _, email) = self.new_customer().await;
+        let (status, setup) = self
+            .call(
+                "POST",
+                "/api/auth/totp/setup",
+                Some(&token),
+                Some(&json!({})),
+                &[],
+            )
             .await;
-        assert_eq!(status, StatusCode::OK, "admin login: {json}");
-        json["token"].as_str().unwrap().to_string()
+        assert_eq!(status, StatusCode::OK, "totp/setup: {setup}");
+        let secret = shared::auth::totp::from_base32(setup["secret"].as_str().unwrap())
+            .expect("a base32 secret");
+        let (status, json) = self
+            .call(
+                "POST",
+                "/api/auth/totp/confirm",
+                Some(&token),
+                Some(&json!({"code": totp_now(&secret)})),
+                &[],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "totp/confirm: {json}");
+        let granted = self.store_admin(&["grant", &email]);
+        assert!(granted.status.success(), "store-admin grant: {granted:?}");
+        let token = self.sign_in_with_totp(&email, &secret).await;
+        Admin {
+            email,
+            secret,
+            token,
+        }
+    }
+
+    /// Signs in with the password and a TOTP code of a step not used yet
+    /// (a code is good once; confirming used the current one).
+    pub async fn sign_in_with_totp(&self, email: &str, secret: &[u8]) -> String {
+        let start = Instant::now();
+        loop {
+            let body = json!({"email": email, "password": PASSWORD, "totpCode": totp_now(secret)});
+            let (status, json) = self
+                .call("POST", "/api/auth/login", None, Some(&body), &[])
+                .await;
+            if status == StatusCode::OK {
+                return json["token"].as_str().unwrap().to_string();
+            }
+            assert_eq!(json["mfaRequired"], true, "login: {status} {json}");
+            assert!(
+                start.elapsed() < Duration::from_secs(70),
+                "no fresh code: {json}"
+            );
+            // The next step's code.
+            let into_step = chrono::Utc::now().timestamp() % 30;
+            tokio::time::sleep(Duration::from_secs((31 - into_step) as u64)).await;
+        }
+    }
+
+    /// Runs the operator's `store-admin` command against this stack.
+    pub fn store_admin(&self, args: &[&str]) -> std::process::Output {
+        let binary = format!("{}/../target/local/store-admin", env!("CARGO_MANIFEST_DIR"));
+        std::process::Command::new(&binary)
+            .args(args)
+            .env("USERS_TABLE", self.output("UsersTableName"))
+            .output()
+            .unwrap_or_else(|e| panic!("{binary}: {e} (scripts/up.sh builds it)"))
     }
 
     /// A product of our own with a known stock, so tests do not share stock.
@@ -248,6 +360,46 @@ impl Stack {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Waits until notify has handled `count` events of the order (its
+    /// completed claims in the idempotency table: mailed or skipped).
+    pub async fn await_notified(&self, order_id: &str, count: usize) {
+        let dynamo = aws_sdk_dynamodb::Client::new(&self.aws);
+        let start = Instant::now();
+        loop {
+            let mut handled = 0;
+            let mut start_key = None;
+            loop {
+                let page = dynamo
+                    .scan()
+                    .table_name(self.output("IdempotencyTableName"))
+                    .filter_expression(
+                        "#v = :order AND begins_with(pk, :notify) AND completed = :done",
+                    )
+                    .expression_attribute_names("#v", "value")
+                    .expression_attribute_values(":order", AttributeValue::S(order_id.into()))
+                    .expression_attribute_values(":notify", AttributeValue::S("notify#".into()))
+                    .expression_attribute_values(":done", AttributeValue::Bool(true))
+                    .set_exclusive_start_key(start_key)
+                    .send()
+                    .await
+                    .expect("scan the idempotency table");
+                handled += page.items().len();
+                start_key = page.last_evaluated_key;
+                if start_key.is_none() {
+                    break;
+                }
+            }
+            if handled >= count {
+                return;
+            }
+            assert!(
+                start.elapsed() < ORDER_DEADLINE,
+                "notify handled {handled} of {count} events"
+            );
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
     }
 
     /// Waits until at least `count` mails reached `email`.

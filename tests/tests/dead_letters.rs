@@ -89,6 +89,8 @@ async fn a_poison_notification_goes_to_the_dlq_and_is_replayed_once_fixed() {
         .item("name", AttributeValue::S("Restored".into()))
         .item("role", AttributeValue::S("customer".into()))
         .item("passwordHash", AttributeValue::S(String::new()))
+        // Order mail goes to verified addresses only.
+        .item("emailVerified", AttributeValue::Bool(true))
         .item(
             "createdAt",
             AttributeValue::S("2026-11-21T09:00:00Z".into()),

@@ -637,14 +637,14 @@ async fn notify_paid(plan: Plan) -> Row {
         clock: world.clock.clone(),
     };
     let order = sample_order("bench-order", LINES, "94102", "tok_visa");
-    let user = User {
-        id: order.user_id.clone(),
-        email: "alice@example.com".into(),
-        name: "Alice".into(),
-        role: Role::Customer,
-        password_hash: String::new(),
-        created_at: world.clock.now(),
-    };
+    let mut user = User::new(
+        &order.user_id,
+        "alice@example.com",
+        "Alice",
+        String::new(),
+        world.clock.now(),
+    );
+    user.email_verified = true;
     world.users.create(&user).await.expect("user stored");
     let inputs = (0..plan.calls())
         .map(|i| paid_event_batch(&format!("evt-{i}"), &order.id, &user.id))

@@ -1,53 +1,25 @@
-use auth::AuthService;
+mod common;
+
+use common::*;
 use lambda_http::http::{Method, StatusCode};
-use lambda_http::{Body, Response};
-use serde_json::{json, Value};
+use serde_json::json;
 use shared::adapters::memory::MemoryWorld;
 use shared::domain::Role;
-use shared::http::testing::{body_json, request, token_for, tokens};
+use shared::http::testing::{request, token_for, tokens};
 use shared::http::Api;
 
-fn service(world: &MemoryWorld) -> AuthService {
-    AuthService {
-        admin_emails: vec!["boss@example.com".into()],
-        allowed_origin: "https://shop.example.com".into(),
-        ..AuthService::in_memory(world)
-    }
-}
-
-async fn call(
-    svc: &AuthService,
-    method: Method,
-    path: &str,
-    body: Option<&str>,
-    token: Option<&str>,
-) -> (StatusCode, Value, Response<Body>) {
-    let response = svc.handle(request(method, path, body, token)).await;
-    (response.status(), body_json(&response), response)
-}
-
-async fn register(svc: &AuthService, email: &str) -> Value {
-    let body = json!({"email": email, "password": "secret123", "name": "Alice"}).to_string();
-    let (status, json, _) = call(svc, Method::POST, "/api/auth/register", Some(&body), None).await;
-    assert_eq!(status, StatusCode::CREATED, "{json}");
-    json
-}
-
-fn error_of(json: &Value) -> &str {
-    json["error"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no error message in {json}"))
-}
-
 #[tokio::test]
-async fn register_returns_a_working_token_and_the_user_without_secrets() {
+async fn register_returns_working_tokens_and_the_user_without_secrets() {
     let world = MemoryWorld::default();
     let svc = service(&world);
     let json = register(&svc, "  Alice@Example.com ").await;
     assert_eq!(json["user"]["email"], "alice@example.com");
     assert_eq!(json["user"]["name"], "Alice");
     assert_eq!(json["user"]["role"], "customer");
+    assert_eq!(json["user"]["emailVerified"], false);
     assert!(json["user"].get("passwordHash").is_none());
+    assert_eq!(json["expiresIn"], 900);
+    assert!(json["refreshToken"].as_str().unwrap().contains('.'));
     let principal = tokens().verify(json["token"].as_str().unwrap()).unwrap();
     assert_eq!(principal.user_id, json["user"]["id"]);
     assert_eq!(principal.role, Role::Customer);
@@ -58,18 +30,24 @@ async fn emails_are_unique_whatever_their_case() {
     let world = MemoryWorld::default();
     let svc = service(&world);
     register(&svc, "alice@example.com").await;
-    let body =
-        json!({"email": "ALICE@example.com", "password": "another123", "name": "Al"}).to_string();
-    let (status, json, _) = call(&svc, Method::POST, "/api/auth/register", Some(&body), None).await;
+    let (status, json) = post(
+        &svc,
+        "/api/auth/register",
+        json!({"email": "ALICE@example.com", "password": "another123", "name": "Al"}),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(error_of(&json).contains("already exists"));
 }
 
 #[tokio::test]
-async fn configured_admin_emails_get_the_admin_role() {
+async fn registering_an_address_never_makes_an_admin() {
     let world = MemoryWorld::default();
-    let json = register(&service(&world), "Boss@example.com").await;
-    assert_eq!(json["user"]["role"], "admin");
+    let svc = service(&world);
+    // The address the local stack's admin uses, registered by anyone.
+    let json = register(&svc, "admin@store.test").await;
+    assert_eq!(json["user"]["role"], "customer");
 }
 
 #[tokio::test]
@@ -80,6 +58,11 @@ async fn bad_registrations_are_400_with_a_reason() {
         r#"{{"email":"a@example.com","password":"secret123","name":"{}"}}"#,
         "x".repeat(70_000)
     );
+    let phishing = json!({
+        "email": "a@example.com", "password": "secret123",
+        "name": "Bob,\r\n\r\nYour card was declined. Re-enter it at http://evil.test",
+    })
+    .to_string();
     let cases: Vec<(String, &str)> = vec![
         (
             r#"{"email":"a@example.com","password":"short","name":"A"}"#.into(),
@@ -87,6 +70,15 @@ async fn bad_registrations_are_400_with_a_reason() {
         ),
         (
             r#"{"email":"not-an-email","password":"secret123","name":"A"}"#.into(),
+            "valid address",
+        ),
+        (
+            r#"{"email":"a@store.test,victim@example.com","password":"secret123","name":"A"}"#
+                .into(),
+            "valid address",
+        ),
+        (
+            r#"{"email":"a@@store.test","password":"secret123","name":"A"}"#.into(),
             "valid address",
         ),
         (
@@ -105,16 +97,25 @@ async fn bad_registrations_are_400_with_a_reason() {
             r#"{"email":"a@example.com","password":"secret123","name":"   "}"#.into(),
             "name must be",
         ),
+        (phishing, "without line breaks"),
         (r#"{"email": "a@example.com", "#.into(), "invalid JSON"),
         (String::new(), "body is required"),
         (big, "too large"),
     ];
     for (body, expected) in cases {
-        let (status, json, _) =
-            call(&svc, Method::POST, "/api/auth/register", Some(&body), None).await;
-        assert_eq!(status, StatusCode::BAD_REQUEST, "{body:.80}");
+        let response = svc
+            .handle(request(
+                Method::POST,
+                "/api/auth/register",
+                Some(&body),
+                None,
+            ))
+            .await;
+        let json = shared::http::testing::body_json(&response);
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body:.80}");
         assert!(error_of(&json).contains(expected), "{body:.80} -> {json}");
     }
+    assert!(world.notifier.sent().is_empty(), "nothing mailed for them");
 }
 
 #[tokio::test]
@@ -123,39 +124,28 @@ async fn login_succeeds_with_the_password_and_fails_the_same_way_otherwise() {
     let svc = service(&world);
     let registered = register(&svc, "alice@example.com").await;
 
-    let good = json!({"email": "ALICE@example.com", "password": "secret123"}).to_string();
-    let (status, json, _) = call(&svc, Method::POST, "/api/auth/login", Some(&good), None).await;
+    let (status, json) = login(&svc, "ALICE@example.com", PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json["user"]["id"], registered["user"]["id"]);
     assert!(tokens().verify(json["token"].as_str().unwrap()).is_ok());
 
-    let wrong_password = json!({"email": "alice@example.com", "password": "secret124"}).to_string();
-    let unknown_email = json!({"email": "bob@example.com", "password": "secret123"}).to_string();
-    let (s1, j1, _) = call(
-        &svc,
-        Method::POST,
-        "/api/auth/login",
-        Some(&wrong_password),
-        None,
-    )
-    .await;
-    let (s2, j2, _) = call(
-        &svc,
-        Method::POST,
-        "/api/auth/login",
-        Some(&unknown_email),
-        None,
-    )
-    .await;
+    let (s1, j1) = login(&svc, "alice@example.com", "secret124").await;
+    let (s2, j2) = login(&svc, "bob@example.com", PASSWORD).await;
+    let (s3, j3) = login(&svc, "not an address", PASSWORD).await;
     assert_eq!(
-        (s1, s2),
-        (StatusCode::UNAUTHORIZED, StatusCode::UNAUTHORIZED)
+        (s1, s2, s3),
+        (
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED
+        )
     );
     assert_eq!(j1, j2, "the two failures must be indistinguishable");
+    assert_eq!(j1, j3);
 }
 
 #[tokio::test]
-async fn profile_needs_a_valid_token() {
+async fn profile_needs_a_valid_token_and_says_whether_the_email_is_verified() {
     let world = MemoryWorld::default();
     let svc = service(&world);
     let registered = register(&svc, "alice@example.com").await;
@@ -165,10 +155,13 @@ async fn profile_needs_a_valid_token() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         json,
-        json!({"id": registered["user"]["id"], "email": "alice@example.com", "name": "Alice", "role": "customer"})
+        json!({
+            "id": registered["user"]["id"], "email": "alice@example.com", "name": "Alice",
+            "role": "customer", "emailVerified": false, "totpEnabled": false,
+        })
     );
 
-    let tampered = format!("{}x", token);
+    let tampered = format!("{token}x");
     for bad in [None, Some("garbage"), Some(tampered.as_str())] {
         let (status, json, _) = call(&svc, Method::GET, "/api/auth/profile", None, bad).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{bad:?}");
@@ -191,7 +184,7 @@ async fn profile_update_changes_the_name_only() {
         &svc,
         Method::PUT,
         "/api/auth/profile",
-        Some(r#"{"name":" Alice B. "}"#),
+        Some(&json!({"name": " Alice B. "})),
         Some(token),
     )
     .await;
@@ -200,21 +193,29 @@ async fn profile_update_changes_the_name_only() {
     let (_, json, _) = call(&svc, Method::GET, "/api/auth/profile", None, Some(token)).await;
     assert_eq!(json["name"], "Alice B.");
 
-    let (status, json, _) = call(
-        &svc,
-        Method::PUT,
-        "/api/auth/profile",
-        Some(r#"{"name":"A","email":"x@y.z"}"#),
-        Some(token),
-    )
-    .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(error_of(&json).contains("unknown field `email`"));
+    for (body, expected) in [
+        (
+            json!({"name": "A", "email": "x@y.z"}),
+            "unknown field `email`",
+        ),
+        (json!({"name": "Eve\nSupport"}), "without line breaks"),
+    ] {
+        let (status, json, _) = call(
+            &svc,
+            Method::PUT,
+            "/api/auth/profile",
+            Some(&body),
+            Some(token),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(error_of(&json).contains(expected), "{json}");
+    }
     let (status, _, _) = call(
         &svc,
         Method::PUT,
         "/api/auth/profile",
-        Some(r#"{"name":"A"}"#),
+        Some(&json!({"name": "A"})),
         None,
     )
     .await;

@@ -50,6 +50,9 @@ pub enum Outcome {
     Duplicate,
     /// Events for operators (released stock, needs attention) mail nobody.
     NotForCustomers,
+    /// The customer's address is not verified: nothing but its
+    /// verification mail goes there, so this one is skipped.
+    Unverified,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +188,10 @@ impl Notify {
             .await
             .map_err(NotifyFailure::Store)?
             .ok_or_else(|| NotifyFailure::NoRecipient(event.user_id.clone()))?;
+        if !user.email_verified {
+            telemetry::count("NotificationSkipped", &[("Reason", "Unverified")]);
+            return Ok(Outcome::Unverified);
+        }
         let order = self
             .orders
             .get(&event.order_id)

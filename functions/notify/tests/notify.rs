@@ -3,7 +3,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use notify::Notify;
 use serde_json::json;
 use shared::adapters::memory::MemoryWorld;
-use shared::domain::{Role, User};
+use shared::domain::User;
 use shared::ports::UserStore;
 
 fn notify(world: &MemoryWorld) -> Notify {
@@ -16,15 +16,10 @@ fn notify(world: &MemoryWorld) -> Notify {
     }
 }
 
+/// A customer whose address is verified (the only kind that gets order mail).
 async fn with_user(world: &MemoryWorld, id: &str, email: &str) {
-    let user = User {
-        id: id.into(),
-        email: email.into(),
-        name: "Alice".into(),
-        role: Role::Customer,
-        password_hash: String::new(),
-        created_at: chrono::Utc::now(),
-    };
+    let mut user = User::new(id, email, "Alice", String::new(), chrono::Utc::now());
+    user.email_verified = true;
     world.users.create(&user).await.unwrap();
 }
 
@@ -212,4 +207,26 @@ async fn an_event_for_an_unknown_user_fails_until_the_user_exists() {
     let response = n.handle(batch(&[("m1", body)])).await;
     assert!(failed_ids(&response).is_empty());
     assert_eq!(world.notifier.sent()[0].to, "restored@example.com");
+}
+
+#[tokio::test]
+async fn an_unverified_address_gets_no_order_mail_and_the_message_is_done() {
+    let world = MemoryWorld::default();
+    let user = User::new(
+        "u2",
+        "new@example.com",
+        "New",
+        String::new(),
+        chrono::Utc::now(),
+    );
+    world.users.create(&user).await.unwrap();
+    let n = notify(&world);
+    let body = envelope("evt-9", "order.paid", "u2");
+    let response = n.handle(batch(&[("m1", body.clone())])).await;
+    assert!(
+        failed_ids(&response).is_empty(),
+        "not retried, not dead-lettered"
+    );
+    assert!(world.notifier.sent().is_empty());
+    assert_eq!(n.process(&body).await.unwrap(), notify::Outcome::Duplicate);
 }

@@ -567,21 +567,23 @@ async fn admins_list_all_orders_by_status_customers_cannot() {
 async fn expired_or_forged_tokens_are_401() {
     let world = MemoryWorld::default();
     let svc = service(&world);
+    // The same kid as the test keys, signed with another key.
     let forged = shared::auth::Tokens::new(
-        b"not-the-real-key-not-the-real-key!",
+        shared::auth::KeyRing::single("test", b"not-the-real-key-not-the-real-key!"),
         "serverless-store",
         "serverless-store-api",
     )
     .unwrap()
     .issue(
-        &shared::domain::User {
-            id: "alice".into(),
-            email: "a@example.com".into(),
-            name: "A".into(),
-            role: Role::Admin,
-            password_hash: String::new(),
-            created_at: chrono::Utc::now(),
-        },
+        &shared::domain::User::new(
+            "alice",
+            "a@example.com",
+            "A",
+            String::new(),
+            chrono::Utc::now(),
+        )
+        .with_role(Role::Admin),
+        None,
         chrono::Utc::now(),
     )
     .unwrap();

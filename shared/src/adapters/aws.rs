@@ -83,12 +83,20 @@ pub async fn secret_from_env(config: &SdkConfig, prefix: &str) -> Result<String,
     }
 }
 
-/// The token verifier every HTTP function builds at cold start: the key from
-/// Secrets Manager (`JWT_SECRET_ARN`), issuer and audience from the template.
-pub async fn tokens_from_env(config: &SdkConfig) -> Result<crate::auth::Tokens, ConfigError> {
+/// The token signing keys: from Secrets Manager (`JWT_SECRET_ARN`; its
+/// format and rotation in infra/README.md), or `JWT_SECRET` locally.
+pub async fn jwt_keys_from_env(config: &SdkConfig) -> Result<crate::auth::KeyRing, ConfigError> {
     let secret = secret_from_env(config, "JWT_SECRET").await?;
+    crate::auth::KeyRing::parse(&secret).map_err(|e| ConfigError::Invalid {
+        name: "JWT_SECRET".into(),
+        reason: e.to_string(),
+    })
+}
+
+/// The token verifier for `keys`, issuer and audience from the template.
+pub fn tokens(keys: crate::auth::KeyRing) -> Result<crate::auth::Tokens, ConfigError> {
     crate::auth::Tokens::new(
-        secret.as_bytes(),
+        keys,
         &env_or("JWT_ISSUER", crate::auth::DEFAULT_ISSUER),
         &env_or("JWT_AUDIENCE", crate::auth::DEFAULT_AUDIENCE),
     )
@@ -96,6 +104,11 @@ pub async fn tokens_from_env(config: &SdkConfig) -> Result<crate::auth::Tokens, 
         name: "JWT_SECRET".into(),
         reason: e.to_string(),
     })
+}
+
+/// The token verifier every HTTP function builds at cold start.
+pub async fn tokens_from_env(config: &SdkConfig) -> Result<crate::auth::Tokens, ConfigError> {
+    tokens(jwt_keys_from_env(config).await?)
 }
 
 pub fn dynamodb(config: &SdkConfig) -> aws_sdk_dynamodb::Client {

@@ -3,14 +3,15 @@
 
 use crate::domain::{
     adjusted_stock, seed_products, LifecycleEvent, LifecycleEventKind, Money, NewOrder, Order,
-    OrderLine, OrderRecord, OrderStatus, Product, ShippingAddress, User,
+    OrderLine, OrderRecord, OrderStatus, Product, Role, ShippingAddress, User, UserChange,
 };
 use crate::ports::{
-    AwaitedDelivery, CarrierDispatch, Charge, Claim, Clock, DeliveryState, DispatchError,
-    EventPublisher, IdGenerator, IdempotencyRecord, IdempotencyStore, InventoryStore, Notification,
-    Notifier, NotifyError, OrderStore, PaymentLedger, PaymentRecord, PaymentState, ProductStore,
-    PublishError, Refund, Reservation, ReservationState, ReservedLine, ShipmentStore, StoreError,
-    StoreResult, TaskCompleter, TaskError, UserStore, WorkflowError, WorkflowStarter,
+    AttemptStore, Attempts, AwaitedDelivery, CarrierDispatch, Charge, Claim, Clock, CodePurpose,
+    DeliveryState, DispatchError, EventPublisher, IdGenerator, IdempotencyRecord, IdempotencyStore,
+    InventoryStore, Notification, Notifier, NotifyError, OneTimeCode, OneTimeCodeStore, OrderStore,
+    PaymentLedger, PaymentRecord, PaymentState, ProductStore, PublishError, Refund, Reservation,
+    ReservationState, ReservedLine, Session, SessionStore, ShipmentStore, StoreError, StoreResult,
+    TaskCompleter, TaskError, UserStore, WorkflowError, WorkflowStarter,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -295,11 +296,166 @@ impl UserStore for MemoryUserStore {
             .cloned())
     }
 
-    async fn update_name(&self, id: &str, name: &str) -> StoreResult<User> {
+    async fn update(&self, id: &str, change: &UserChange) -> StoreResult<User> {
         let mut users = lock(&self.users);
         let user = users.get_mut(id).ok_or(StoreError::NotFound)?;
-        user.name = name.to_string();
+        let mut changed = user.clone();
+        changed
+            .apply(change)
+            .map_err(|_| StoreError::ConditionFailed)?;
+        *user = changed;
         Ok(user.clone())
+    }
+
+    async fn list_admins(&self) -> StoreResult<Vec<User>> {
+        let mut admins: Vec<User> = lock(&self.users)
+            .values()
+            .filter(|u| u.role == Role::Admin)
+            .cloned()
+            .collect();
+        admins.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(admins)
+    }
+}
+
+#[derive(Default)]
+pub struct MemorySessionStore {
+    sessions: Mutex<HashMap<String, Session>>,
+}
+
+#[async_trait]
+impl SessionStore for MemorySessionStore {
+    async fn create(&self, session: &Session) -> StoreResult<()> {
+        let mut sessions = lock(&self.sessions);
+        if sessions.contains_key(&session.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        sessions.insert(session.id.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn get(&self, id: &str) -> StoreResult<Option<Session>> {
+        Ok(lock(&self.sessions).get(id).cloned())
+    }
+
+    async fn rotate(&self, id: &str, current: &str, next: &str) -> StoreResult<()> {
+        let mut sessions = lock(&self.sessions);
+        match sessions.get_mut(id) {
+            Some(s) if !s.revoked && s.token_digest == current => {
+                s.token_digest = next.to_string();
+                Ok(())
+            }
+            _ => Err(StoreError::ConditionFailed),
+        }
+    }
+
+    async fn revoke(&self, id: &str) -> StoreResult<()> {
+        if let Some(s) = lock(&self.sessions).get_mut(id) {
+            s.revoked = true;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryCodeStore {
+    codes: Mutex<HashMap<(String, CodePurpose), OneTimeCode>>,
+}
+
+#[async_trait]
+impl OneTimeCodeStore for MemoryCodeStore {
+    async fn put(&self, code: &OneTimeCode) -> StoreResult<()> {
+        lock(&self.codes).insert((code.user_id.clone(), code.purpose), code.clone());
+        Ok(())
+    }
+
+    async fn get(&self, user_id: &str, purpose: CodePurpose) -> StoreResult<Option<OneTimeCode>> {
+        Ok(lock(&self.codes)
+            .get(&(user_id.to_string(), purpose))
+            .cloned())
+    }
+
+    async fn spend_try(&self, user_id: &str, purpose: CodePurpose) -> StoreResult<u32> {
+        let mut codes = lock(&self.codes);
+        let key = (user_id.to_string(), purpose);
+        let code = codes.get_mut(&key).ok_or(StoreError::NotFound)?;
+        code.tries_left = code.tries_left.saturating_sub(1);
+        let left = code.tries_left;
+        if left == 0 {
+            codes.remove(&key);
+        }
+        Ok(left)
+    }
+
+    async fn consume(&self, user_id: &str, purpose: CodePurpose, digest: &str) -> StoreResult<()> {
+        let mut codes = lock(&self.codes);
+        let key = (user_id.to_string(), purpose);
+        match codes.get(&key) {
+            Some(code) if code.digest == digest => {
+                codes.remove(&key);
+                Ok(())
+            }
+            _ => Err(StoreError::ConditionFailed),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct MemoryAttemptStore {
+    attempts: Mutex<HashMap<String, Attempts>>,
+}
+
+#[async_trait]
+impl AttemptStore for MemoryAttemptStore {
+    async fn get(&self, key: &str) -> StoreResult<Option<Attempts>> {
+        Ok(lock(&self.attempts).get(key).cloned())
+    }
+
+    async fn add_failure(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        window_start: DateTime<Utc>,
+        expires_at: i64,
+    ) -> StoreResult<Attempts> {
+        let mut attempts = lock(&self.attempts);
+        let entry = attempts.entry(key.to_string()).or_insert_with(|| Attempts {
+            key: key.to_string(),
+            failures: 0,
+            window_started_at: now,
+            locked_until: None,
+            lockouts: 0,
+            expires_at,
+        });
+        if entry.window_started_at <= window_start {
+            entry.failures = 0;
+            entry.window_started_at = now;
+        }
+        entry.failures += 1;
+        entry.expires_at = expires_at;
+        Ok(entry.clone())
+    }
+
+    async fn lock(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> StoreResult<Attempts> {
+        let mut attempts = lock(&self.attempts);
+        let entry = attempts.get_mut(key).ok_or(StoreError::NotFound)?;
+        if entry.locked_until.is_some_and(|at| at > now) {
+            return Err(StoreError::ConditionFailed);
+        }
+        entry.locked_until = Some(until);
+        entry.lockouts += 1;
+        entry.expires_at = entry.expires_at.max(until.timestamp());
+        Ok(entry.clone())
+    }
+
+    async fn clear(&self, key: &str) -> StoreResult<()> {
+        lock(&self.attempts).remove(key);
+        Ok(())
     }
 }
 
@@ -720,6 +876,9 @@ pub struct MemoryWorld {
     pub orders: Arc<MemoryOrderStore>,
     pub catalog: Arc<MemoryCatalog>,
     pub users: Arc<MemoryUserStore>,
+    pub sessions: Arc<MemorySessionStore>,
+    pub codes: Arc<MemoryCodeStore>,
+    pub attempts: Arc<MemoryAttemptStore>,
     pub idempotency: Arc<MemoryIdempotencyStore>,
     pub payments: Arc<MemoryPaymentLedger>,
     pub publisher: Arc<RecordingPublisher>,
@@ -749,6 +908,9 @@ impl Default for MemoryWorld {
             orders: Arc::default(),
             catalog: Arc::new(MemoryCatalog::with_products(seed_products())),
             users: Arc::default(),
+            sessions: Arc::default(),
+            codes: Arc::default(),
+            attempts: Arc::default(),
             idempotency: Arc::default(),
             payments: Arc::default(),
             publisher: Arc::default(),

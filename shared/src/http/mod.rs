@@ -24,6 +24,10 @@ pub const CORS_ALLOW_METHODS: &str = "GET,POST,PUT,DELETE,OPTIONS";
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds for a `Retry-After` header (429).
+    pub retry_after: Option<i64>,
+    /// Fields the body carries beside `error` (e.g. `mfaRequired`).
+    pub extra: serde_json::Map<String, serde_json::Value>,
 }
 
 impl ApiError {
@@ -31,6 +35,8 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            retry_after: None,
+            extra: serde_json::Map::new(),
         }
     }
 
@@ -56,6 +62,25 @@ impl ApiError {
 
     pub fn unprocessable(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, message)
+    }
+
+    /// 429 with the `Retry-After` a client should wait.
+    pub fn too_many(message: impl Into<String>, retry_after_seconds: i64) -> Self {
+        let seconds = retry_after_seconds.max(1);
+        Self::new(StatusCode::TOO_MANY_REQUESTS, message)
+            .with("retryAfter", seconds.into())
+            .retry_after(seconds)
+    }
+
+    fn retry_after(mut self, seconds: i64) -> Self {
+        self.retry_after = Some(seconds);
+        self
+    }
+
+    /// The same error with one more field in its body.
+    pub fn with(mut self, field: &str, value: serde_json::Value) -> Self {
+        self.extra.insert(field.to_string(), value);
+        self
     }
 
     pub fn method_not_allowed() -> Self {
@@ -87,7 +112,15 @@ impl ApiError {
     }
 
     pub fn into_response(self) -> Response<Body> {
-        json(self.status, &serde_json::json!({ "error": self.message }))
+        let mut body = self.extra;
+        body.insert("error".into(), self.message.into());
+        let mut response = json(self.status, &body);
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -137,6 +170,19 @@ pub fn body_bytes(request: &Request) -> &[u8] {
 
 pub fn header_value<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// The caller's address as API Gateway saw it (`sourceIp`); `unknown` where
+/// there is no gateway context (in-process tests).
+pub fn client_ip(request: &Request) -> String {
+    use lambda_http::request::RequestContext;
+    let ip = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV1(context)) => context.identity.source_ip.clone(),
+        Some(RequestContext::ApiGatewayV2(context)) => context.http.source_ip.clone(),
+        _ => None,
+    };
+    ip.filter(|ip| !ip.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 pub fn query_param(request: &Request, name: &str) -> Option<String> {

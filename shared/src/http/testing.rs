@@ -1,6 +1,6 @@
 //! Builds API Gateway-like requests and reads responses, for handler tests.
 
-use crate::auth::{Tokens, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
+use crate::auth::{KeyRing, Tokens, DEFAULT_AUDIENCE, DEFAULT_ISSUER};
 use crate::domain::{Role, User};
 use lambda_http::http::Method;
 use lambda_http::{Body, Request, RequestExt, Response};
@@ -9,21 +9,21 @@ use std::collections::HashMap;
 pub const TEST_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 
 pub fn tokens() -> Tokens {
-    Tokens::new(TEST_SECRET, DEFAULT_ISSUER, DEFAULT_AUDIENCE).expect("test key is long enough")
+    Tokens::new(
+        KeyRing::single("test", TEST_SECRET),
+        DEFAULT_ISSUER,
+        DEFAULT_AUDIENCE,
+    )
+    .expect("test key is long enough")
 }
 
 /// A token for a user id and role, as the auth function would issue it.
 pub fn token_for(user_id: &str, role: Role) -> String {
-    let user = User {
-        id: user_id.to_string(),
-        email: format!("{user_id}@example.com"),
-        name: user_id.to_string(),
-        role,
-        password_hash: String::new(),
-        created_at: chrono::Utc::now(),
-    };
+    let email = format!("{user_id}@example.com");
+    let user =
+        User::new(user_id, &email, user_id, String::new(), chrono::Utc::now()).with_role(role);
     tokens()
-        .issue(&user, chrono::Utc::now())
+        .issue(&user, None, chrono::Utc::now())
         .expect("signing works")
 }
 

@@ -3,20 +3,26 @@
 //! share is here: the error mapping, item conversion, consistent reads and
 //! paging.
 
+mod attempts;
+mod codes;
 mod deliveries;
 mod idempotency;
 mod inventory;
 mod orders;
 mod payments;
 mod products;
+mod sessions;
 mod users;
 
+pub use attempts::DynamoAttemptStore;
+pub use codes::DynamoCodeStore;
 pub use deliveries::DynamoShipmentStore;
 pub use idempotency::DynamoIdempotencyStore;
 pub use inventory::DynamoInventory;
 pub use orders::DynamoOrderStore;
 pub use payments::DynamoPaymentLedger;
 pub use products::DynamoProductStore;
+pub use sessions::DynamoSessionStore;
 pub use users::DynamoUserStore;
 
 use crate::adapters::aws::{classify, AwsFailure};

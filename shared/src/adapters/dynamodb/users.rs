@@ -1,8 +1,8 @@
 use super::{
-    built, condition_means, from_item, get_one, s, store_error, to_item, transact, update,
+    built, collect_pages, from_item, get_one, n, s, store_error, to_av, to_item, transact, update,
     Cancelled, Expr,
 };
-use crate::domain::User;
+use crate::domain::{Role, User, UserChange};
 use crate::ports::{StoreError, StoreResult, UserStore};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
@@ -10,6 +10,8 @@ use aws_sdk_dynamodb::Client;
 
 /// Users and their unique emails in one table: `USER#<id>` holds the
 /// profile, `EMAIL#<email>` points at it, both written in one transaction.
+/// The account's sessions, codes and login attempts live in the same table
+/// under keys of their own (sessions.rs, codes.rs, attempts.rs).
 pub struct DynamoUserStore {
     client: Client,
     table: String,
@@ -82,12 +84,111 @@ impl UserStore for DynamoUserStore {
         self.get(&user_id).await
     }
 
-    async fn update_name(&self, id: &str, name: &str) -> StoreResult<User> {
-        let exists = Expr::when("attribute_exists(pk)")
-            .name("#name", "name")
-            .value(":name", s(name));
-        let key = ("pk", &*Self::user_key(id));
-        let updated = update(&self.client, &self.table, key, "SET #name = :name", exists).await;
-        from_item(condition_means(updated, StoreError::NotFound)?)
+    async fn update(&self, id: &str, change: &UserChange) -> StoreResult<User> {
+        let (set, expr) = user_write(change)?;
+        let key = Self::user_key(id);
+        match update(&self.client, &self.table, ("pk", &key), &set, expr).await {
+            Ok(item) => from_item(item),
+            Err(StoreError::ConditionFailed) => match self.get(id).await? {
+                None => Err(StoreError::NotFound),
+                Some(_) => Err(StoreError::ConditionFailed),
+            },
+            Err(e) => Err(e),
+        }
     }
+
+    async fn list_admins(&self) -> StoreResult<Vec<User>> {
+        let query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("admins")
+            .key_condition_expression("adminRole = :admin")
+            .expression_attribute_values(":admin", s("admin"));
+        let mut admins: Vec<User> = collect_pages(usize::MAX, |start| {
+            let page = query.clone().set_exclusive_start_key(start);
+            async move { page.send().await.map_err(store_error) }
+        })
+        .await?;
+        admins.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(admins)
+    }
+}
+
+/// A change as an update expression and its condition: `User::apply`'s
+/// rules, written for DynamoDB. `adminRole` is set on admins only, the key
+/// of the sparse `admins` index.
+fn user_write(change: &UserChange) -> StoreResult<(String, Expr)> {
+    let exists = "attribute_exists(pk)";
+    let t = || AttributeValue::Bool(true);
+    Ok(match change {
+        UserChange::Name(name) => (
+            "SET #name = :name".into(),
+            Expr::when(exists).name("#name", "name").value(":name", s(name)),
+        ),
+        UserChange::EmailVerified => (
+            "SET emailVerified = :true".into(),
+            Expr::when(exists).value(":true", t()),
+        ),
+        UserChange::Role(Role::Admin) => (
+            "SET #role = :admin, adminRole = :admin".into(),
+            Expr::when(format!("{exists} AND emailVerified = :true AND totp.enabled = :true"))
+                .name("#role", "role")
+                .value(":admin", s("admin"))
+                .value(":true", t()),
+        ),
+        UserChange::Role(Role::Customer) => (
+            "SET #role = :customer REMOVE adminRole".into(),
+            Expr::when(exists)
+                .name("#role", "role")
+                .value(":customer", s("customer")),
+        ),
+        UserChange::Password { hash, at } => (
+            "SET passwordHash = :hash, sessionsRevokedAt = :at".into(),
+            Expr::when(exists)
+                .value(":hash", s(hash))
+                .value(":at", to_av(at)?),
+        ),
+        UserChange::SessionsRevoked(at) => (
+            "SET sessionsRevokedAt = :at".into(),
+            Expr::when(exists).value(":at", to_av(at)?),
+        ),
+        UserChange::TotpEnrolled(factor) => (
+            "SET totp = :factor".into(),
+            Expr::when(format!(
+                "{exists} AND (attribute_not_exists(totp) OR totp.enabled = :false)"
+            ))
+            .value(":factor", to_av(factor)?)
+            .value(":false", AttributeValue::Bool(false)),
+        ),
+        UserChange::TotpConfirmed {
+            step,
+            recovery_codes,
+        } => (
+            "SET totp.enabled = :true, totp.lastStep = :step, totp.recoveryCodes = :codes".into(),
+            Expr::when("totp.enabled = :false")
+                .value(":true", t())
+                .value(":false", AttributeValue::Bool(false))
+                .value(":step", n(step))
+                .value(":codes", to_av(recovery_codes)?),
+        ),
+        UserChange::TotpUsed { step } => (
+            "SET totp.lastStep = :step".into(),
+            Expr::when(
+                "totp.enabled = :true AND (attribute_not_exists(totp.lastStep) OR totp.lastStep < :step)",
+            )
+            .value(":true", t())
+            .value(":step", n(step)),
+        ),
+        UserChange::RecoveryCodeUsed { index, digest } => (
+            format!("REMOVE totp.recoveryCodes[{index}]"),
+            Expr::when(format!("totp.recoveryCodes[{index}] = :digest")).value(":digest", s(digest)),
+        ),
+        UserChange::TotpRemoved => (
+            "REMOVE totp".into(),
+            Expr::when(format!("{exists} AND #role <> :admin"))
+                .name("#role", "role")
+                .value(":admin", s("admin")),
+        ),
+    })
 }
