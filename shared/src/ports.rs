@@ -96,10 +96,18 @@ pub trait OrderStore: Send + Sync {
     ) -> StoreResult<Order>;
 }
 
+/// One page of active products in id order, and the id to go on after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductPage {
+    pub products: Vec<Product>,
+    pub next_after: Option<String>,
+}
+
 #[async_trait]
 pub trait ProductStore: Send + Sync {
-    /// Every product, archived ones included.
-    async fn list(&self) -> StoreResult<Vec<Product>>;
+    /// Up to `limit` active products with ids after `after`, in id order:
+    /// one bounded read, never the whole table.
+    async fn list_active(&self, after: Option<&str>, limit: usize) -> StoreResult<ProductPage>;
     async fn get(&self, id: &str) -> StoreResult<Option<Product>>;
     /// `AlreadyExists` if the id is taken.
     async fn create(&self, product: &Product) -> StoreResult<()>;

@@ -9,13 +9,34 @@ use shared::adapters::aws::{self, ConfigError};
 use shared::adapters::dynamodb::DynamoProductStore;
 use shared::adapters::UuidV7Ids;
 use shared::auth::Tokens;
-use shared::domain::{Money, Product, ProductState};
+use shared::domain::{Money, Product, ProductState, MAX_STOCK};
 use shared::http::{self, Api, ApiError, ApiResult, RouteTable, Router};
 use shared::ports::{IdGenerator, ProductStore, StoreError};
 use std::sync::{Arc, LazyLock};
 
 const MAX_PRICE_CENTS: i64 = 100_000_000;
-const MAX_STOCK: i64 = 1_000_000;
+/// Longest `category` and `q` a listing takes.
+const MAX_FILTER_CHARS: usize = 100;
+/// Most products on one page of the listing.
+const MAX_PAGE: usize = 100;
+/// Store pages one listing request reads at most (filters may skip many).
+const MAX_READS: usize = 10;
+
+/// The listing's opaque cursor: the id to go on after, hex-encoded.
+mod cursor {
+    const PREFIX: &str = "p1.";
+
+    pub fn encode(after: &str) -> String {
+        format!("{PREFIX}{}", hex::encode(after))
+    }
+
+    pub fn decode(cursor: &str) -> Option<String> {
+        let bytes = hex::decode(cursor.strip_prefix(PREFIX)?).ok()?;
+        String::from_utf8(bytes)
+            .ok()
+            .filter(|id| shared::http::is_valid_id(id))
+    }
+}
 
 #[derive(Clone, Copy)]
 enum Action {
@@ -150,14 +171,6 @@ fn price(value: f64) -> Result<Money, ApiError> {
         })
 }
 
-fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 64
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
-
 impl CatalogService {
     pub async fn from_env(config: &aws::SdkConfig) -> Result<Self, ConfigError> {
         Ok(CatalogService {
@@ -173,32 +186,96 @@ impl CatalogService {
 
     async fn route(&self, request: &Request) -> ApiResult {
         let (action, params) = ROUTER.route(request.method(), &http::route_path(request))?;
-        let id = params.get("id");
+        let id = || http::path_id(&params, "id");
         match action {
             Action::Health => http::ok(&serde_json::json!({"status": "healthy"})),
             Action::List => self.list(request).await,
             Action::Create => self.create(request).await,
-            Action::Get => self.get(id).await,
-            Action::Update => self.update(request, id).await,
-            Action::Archive => self.archive(request, id).await,
-            Action::AdjustStock => self.adjust_stock(request, id).await,
+            Action::Get => self.get(id()?).await,
+            Action::Update => self.update(request, id()?).await,
+            Action::Archive => self.archive(request, id()?).await,
+            Action::AdjustStock => self.adjust_stock(request, id()?).await,
         }
     }
 
+    /// Active products in id order, one page at a time. With `limit` or
+    /// `cursor` the answer is `{"items", "nextCursor"}`; without either it
+    /// is the array the seed's clients read (the first page, the next
+    /// cursor in `X-Next-Cursor`). `category` and `q` filter; a page reads
+    /// at most `MAX_READS` store pages, however few match.
     async fn list(&self, request: &Request) -> ApiResult {
-        let category = http::query_param(request, "category");
-        let query = http::query_param(request, "q");
-        let products = self
-            .products
-            .list()
-            .await
-            .map_err(|e| ApiError::from_store("listing products", e))?;
-        let views: Vec<ProductView> = products
-            .into_iter()
-            .filter(|p| p.is_active() && p.matches(category.as_deref(), query.as_deref()))
-            .map(ProductView::from)
-            .collect();
-        http::ok(&views)
+        let category = http::query_text(request, "category", MAX_FILTER_CHARS)?;
+        let query = http::query_text(request, "q", MAX_FILTER_CHARS)?;
+        let limit = match http::query_param(request, "limit") {
+            None => None,
+            Some(text) => Some(
+                text.parse::<usize>()
+                    .ok()
+                    .filter(|n| (1..=MAX_PAGE).contains(n))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(format!("limit must be 1 to {MAX_PAGE}"))
+                    })?,
+            ),
+        };
+        let cursor = match http::query_param(request, "cursor") {
+            None => None,
+            Some(text) => Some(
+                cursor::decode(&text)
+                    .ok_or_else(|| ApiError::bad_request("cursor is not one this API gave"))?,
+            ),
+        };
+        let paged = limit.is_some() || cursor.is_some();
+        let want = limit.unwrap_or(MAX_PAGE);
+        let (items, next) = self
+            .page(cursor, want, |p| {
+                p.matches(category.as_deref(), query.as_deref())
+            })
+            .await?;
+        let next_cursor = next.as_deref().map(cursor::encode);
+        let views: Vec<ProductView> = items.into_iter().map(ProductView::from).collect();
+        if paged {
+            return http::ok(&serde_json::json!({"items": views, "nextCursor": next_cursor}));
+        }
+        let mut response = http::json(StatusCode::OK, &views);
+        if let Some(next) = next_cursor.and_then(|c| c.parse().ok()) {
+            response.headers_mut().insert("x-next-cursor", next);
+        }
+        Ok(response)
+    }
+
+    /// Up to `want` matching products after `after`, and the id to go on
+    /// after (the last one looked at) when there may be more.
+    async fn page(
+        &self,
+        mut after: Option<String>,
+        want: usize,
+        matches: impl Fn(&Product) -> bool,
+    ) -> Result<(Vec<Product>, Option<String>), ApiError> {
+        let mut found = Vec::new();
+        for _ in 0..MAX_READS {
+            let page = self
+                .products
+                .list_active(after.as_deref(), want)
+                .await
+                .map_err(|e| ApiError::from_store("listing products", e))?;
+            for product in page.products {
+                if found.len() == want {
+                    return Ok((found, after));
+                }
+                after = Some(product.id.clone());
+                if matches(&product) {
+                    found.push(product);
+                }
+            }
+            match page.next_after {
+                None => return Ok((found, None)),
+                Some(next) => after = Some(next),
+            }
+            if found.len() == want {
+                break;
+            }
+        }
+        Ok((found, after))
     }
 
     async fn find(&self, id: &str) -> Result<Product, ApiError> {
@@ -221,7 +298,7 @@ impl CatalogService {
         http::require_admin(request, &self.tokens)?;
         let body: NewProduct = http::parse_json(request)?;
         let id = match body.id {
-            Some(id) if valid_id(&id) => id,
+            Some(id) if http::is_valid_id(&id) => id,
             Some(_) => {
                 return Err(ApiError::bad_request(
                     "id must be 1 to 64 letters, digits, - or _",
@@ -229,7 +306,7 @@ impl CatalogService {
             }
             None => format!("prod-{}", self.ids.new_id()),
         };
-        if i64::from(body.stock) > MAX_STOCK {
+        if body.stock > MAX_STOCK {
             return Err(ApiError::bad_request(format!(
                 "stock must be at most {MAX_STOCK}"
             )));
@@ -302,7 +379,7 @@ impl CatalogService {
     async fn adjust_stock(&self, request: &Request, id: &str) -> ApiResult {
         http::require_admin(request, &self.tokens)?;
         let body: StockAdjustment = http::parse_json(request)?;
-        if body.delta.abs() > MAX_STOCK {
+        if body.delta.unsigned_abs() > u64::from(MAX_STOCK) {
             return Err(ApiError::bad_request(format!(
                 "delta must be between -{MAX_STOCK} and {MAX_STOCK}"
             )));
@@ -315,6 +392,9 @@ impl CatalogService {
             Err(StoreError::OutOfStock { .. }) => {
                 Err(ApiError::conflict("stock cannot go below zero"))
             }
+            Err(StoreError::ConditionFailed) => Err(ApiError::conflict(format!(
+                "stock cannot exceed {MAX_STOCK}"
+            ))),
             Err(e) => Err(ApiError::from_store("adjusting stock", e)),
         }
     }

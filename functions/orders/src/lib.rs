@@ -244,12 +244,12 @@ impl OrdersService {
 
     async fn route(&self, request: &Request, correlation_id: &str) -> ApiResult {
         let (action, params) = ROUTER.route(request.method(), &http::route_path(request))?;
-        let id = params.get("id");
+        let id = || http::path_id(&params, "id");
         match action {
             Action::Create => self.create(request, correlation_id).await,
             Action::ListMine => self.list_mine(request).await,
-            Action::Get => self.get(request, id).await,
-            Action::Cancel => self.cancel(request, id).await,
+            Action::Get => self.get(request, id()?).await,
+            Action::Cancel => self.cancel(request, id()?).await,
             Action::ListAll => self.list_all(request).await,
         }
     }
@@ -261,18 +261,15 @@ impl OrdersService {
         let now = self.clock.now();
 
         let mut order_id = self.ids.new_id();
-        let idempotency_key = match http::header_value(request, "idempotency-key") {
-            None => None,
-            Some(key)
-                if !key.is_empty()
-                    && key.len() <= 255
-                    && key.chars().all(|c| c.is_ascii_graphic()) =>
-            {
+        // Scoped to the caller: the same key from two users is two orders.
+        let idempotency_key = match http::header_text(request, "idempotency-key") {
+            Ok(None) => None,
+            Ok(Some(key)) if !key.trim().is_empty() && key.len() <= 255 => {
                 Some(format!("order#{}#{key}", principal.user_id))
             }
-            Some(_) => {
+            Ok(Some(_)) | Err(_) => {
                 return Err(ApiError::bad_request(
-                    "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                    "Idempotency-Key must be 1 to 255 printable ASCII characters",
                 ))
             }
         };

@@ -591,3 +591,51 @@ async fn expired_or_forged_tokens_are_401() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(json["error"], "missing or invalid token");
 }
+
+#[tokio::test]
+async fn an_idempotency_key_that_is_not_printable_ascii_is_400_never_ignored() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    for key in [
+        lambda_http::http::HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap(),
+        lambda_http::http::HeaderValue::from_bytes(b"tab\there").unwrap(),
+        "x".repeat(256).parse().unwrap(),
+        "   ".parse().unwrap(),
+    ] {
+        let mut req = request(
+            Method::POST,
+            "/api/orders",
+            Some(&order_body()),
+            Some(&alice()),
+        );
+        req.headers_mut().insert("idempotency-key", key.clone());
+        let (status, json) = send(&svc, req).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{key:?}: {json}");
+        assert!(json["error"].as_str().unwrap().contains("printable ASCII"));
+    }
+    assert!(
+        world.orders.all().is_empty(),
+        "no order placed without its key"
+    );
+    let (status, _) = send(
+        &svc,
+        with_key(&order_body(), "a key with spaces ~!", &alice()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn an_order_id_no_store_would_take_is_400() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let long = "o".repeat(2100);
+    for (method, path) in [
+        (Method::GET, format!("/api/orders/{long}")),
+        (Method::POST, format!("/api/orders/{long}/cancel")),
+        (Method::GET, "/api/orders/a.b".to_string()),
+    ] {
+        let (status, json) = call(&svc, method, &path, None, Some(&alice())).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path:.40}: {json}");
+    }
+}

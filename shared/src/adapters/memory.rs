@@ -9,9 +9,9 @@ use crate::ports::{
     AttemptStore, Attempts, AwaitedDelivery, CarrierDispatch, Charge, Claim, Clock, CodePurpose,
     DeliveryState, DispatchError, EventPublisher, IdGenerator, IdempotencyRecord, IdempotencyStore,
     InventoryStore, Notification, Notifier, NotifyError, OneTimeCode, OneTimeCodeStore, OrderStore,
-    PaymentLedger, PaymentRecord, PaymentState, ProductStore, PublishError, Refund, Reservation,
-    ReservationState, ReservedLine, Session, SessionStore, ShipmentStore, StoreError, StoreResult,
-    TaskCompleter, TaskError, UserStore, WorkflowError, WorkflowStarter,
+    PaymentLedger, PaymentRecord, PaymentState, ProductPage, ProductStore, PublishError, Refund,
+    Reservation, ReservationState, ReservedLine, Session, SessionStore, ShipmentStore, StoreError,
+    StoreResult, TaskCompleter, TaskError, UserStore, WorkflowError, WorkflowStarter,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -146,10 +146,19 @@ impl MemoryCatalog {
 
 #[async_trait]
 impl ProductStore for MemoryCatalog {
-    async fn list(&self) -> StoreResult<Vec<Product>> {
-        let mut all: Vec<_> = lock(&self.products).values().cloned().collect();
-        all.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(all)
+    async fn list_active(&self, after: Option<&str>, limit: usize) -> StoreResult<ProductPage> {
+        let mut active: Vec<_> = lock(&self.products)
+            .values()
+            .filter(|p| p.is_active() && after.is_none_or(|after| p.id.as_str() > after))
+            .cloned()
+            .collect();
+        active.sort_by(|a, b| a.id.cmp(&b.id));
+        let more = active.len() > limit;
+        active.truncate(limit);
+        Ok(ProductPage {
+            next_after: more.then(|| active.last().map(|p| p.id.clone())).flatten(),
+            products: active,
+        })
     }
 
     async fn get(&self, id: &str) -> StoreResult<Option<Product>> {

@@ -168,6 +168,21 @@ pub fn body_bytes(request: &Request) -> &[u8] {
     }
 }
 
+/// A header that must be printable ASCII (space to `~`) when present:
+/// `None` when absent, 400 naming it when it holds anything else.
+pub fn header_text<'a>(request: &'a Request, name: &str) -> Result<Option<&'a str>, ApiError> {
+    let Some(value) = request.headers().get(name) else {
+        return Ok(None);
+    };
+    let printable = value.as_bytes().iter().all(|b| (0x20..=0x7e).contains(b));
+    match value.to_str() {
+        Ok(text) if printable => Ok(Some(text)),
+        _ => Err(ApiError::bad_request(format!(
+            "{name} must be printable ASCII"
+        ))),
+    }
+}
+
 pub fn header_value<'a>(request: &'a Request, name: &str) -> Option<&'a str> {
     request.headers().get(name).and_then(|v| v.to_str().ok())
 }
@@ -183,6 +198,41 @@ pub fn client_ip(request: &Request) -> String {
     };
     ip.filter(|ip| !ip.is_empty())
         .unwrap_or_else(|| "unknown".to_string())
+}
+
+/// Ids in paths (orders, products) are 1 to 64 letters, digits, `-` or
+/// `_`: anything else is refused before a store sees it.
+pub const MAX_ID_CHARS: usize = 64;
+
+pub fn is_valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_CHARS
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// A route's `{id}`, checked: 400 for one that cannot be an id.
+pub fn path_id<'p>(params: &'p PathParams, name: &str) -> Result<&'p str, ApiError> {
+    let id = params.get(name);
+    if is_valid_id(id) {
+        Ok(id)
+    } else {
+        Err(ApiError::bad_request(format!(
+            "{name} must be 1 to {MAX_ID_CHARS} letters, digits, - or _"
+        )))
+    }
+}
+
+/// A query value of at most `max` characters without control characters;
+/// `None` when absent or empty.
+pub fn query_text(request: &Request, name: &str, max: usize) -> Result<Option<String>, ApiError> {
+    match query_param(request, name) {
+        Some(value) if value.chars().count() > max || value.chars().any(char::is_control) => Err(
+            ApiError::bad_request(format!("{name} must be at most {max} characters of text")),
+        ),
+        other => Ok(other),
+    }
 }
 
 pub fn query_param(request: &Request, name: &str) -> Option<String> {

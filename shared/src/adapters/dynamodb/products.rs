@@ -1,10 +1,12 @@
 use super::{
-    condition_means, from_item, get_one, n, put, s, scan_all, to_av, to_item, update, Expr,
+    condition_means, from_item, get_one, n, put, s, store_error, to_av, to_item, update, Expr,
 };
 use crate::domain::{adjusted_stock, Product, StockRange, MAX_STOCK};
-use crate::ports::{ProductStore, StoreError, StoreResult};
+use crate::ports::{ProductPage, ProductStore, StoreError, StoreResult};
 use async_trait::async_trait;
+use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
+use std::collections::HashMap;
 
 pub struct DynamoProductStore {
     client: Client,
@@ -19,10 +21,45 @@ impl DynamoProductStore {
 
 #[async_trait]
 impl ProductStore for DynamoProductStore {
-    async fn list(&self) -> StoreResult<Vec<Product>> {
-        let mut products: Vec<Product> = scan_all(&self.client, &self.table, usize::MAX).await?;
-        products.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(products)
+    /// A Query of the `byState` index (active products, sorted by id).
+    async fn list_active(&self, after: Option<&str>, limit: usize) -> StoreResult<ProductPage> {
+        let limit = i32::try_from(limit.clamp(1, 1000)).unwrap_or(1000);
+        let start = after.map(|id| {
+            HashMap::from([
+                ("id".to_string(), s(id)),
+                ("state".to_string(), s("active")),
+            ])
+        });
+        let output = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name("byState")
+            .key_condition_expression("#state = :active")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":active", s("active"))
+            .set_exclusive_start_key(start)
+            .limit(limit)
+            .send()
+            .await
+            .map_err(store_error)?;
+        let products = output
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_item)
+            .collect::<StoreResult<Vec<Product>>>()?;
+        let next_after = match output.last_evaluated_key {
+            Some(key) => match key.get("id") {
+                Some(AttributeValue::S(id)) => Some(id.clone()),
+                _ => return Err(StoreError::Corrupt("a page key without id".into())),
+            },
+            None => None,
+        };
+        Ok(ProductPage {
+            products,
+            next_after,
+        })
     }
 
     async fn get(&self, id: &str) -> StoreResult<Option<Product>> {
