@@ -543,6 +543,7 @@ async fn delivery_webhook(plan: Plan) -> Row {
     let world = MemoryWorld::default();
     let svc = shipping_webhook::ShippingWebhook {
         shipments: world.shipments.clone(),
+        events: world.idempotency.clone(),
         tasks: world.tasks.clone(),
         progress: world.progress(),
         secret: WEBHOOK_SECRET.to_vec(),
@@ -567,12 +568,17 @@ async fn delivery_webhook(plan: Plan) -> Row {
         world.shipments.register(&awaited).await.expect("awaiting");
         // Signed by the carrier, so outside the timed region.
         let body = json!({
+            "eventId": format!("carrier-{i}"),
             "trackingNumber": awaited.tracking_number,
             "status": "delivered",
             "occurredAt": "2026-11-22T09:30:00Z"
         })
         .to_string();
-        let signature = sign(WEBHOOK_SECRET, body.as_bytes());
+        let signature = sign(
+            WEBHOOK_SECRET,
+            body.as_bytes(),
+            world.clock.now().timestamp(),
+        );
         let mut req = request(Method::POST, "/api/shipping/webhook", Some(&body), None);
         req.headers_mut()
             .insert(SIGNATURE_HEADER, signature.parse().expect("a valid header"));

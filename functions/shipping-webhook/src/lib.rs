@@ -1,5 +1,7 @@
 //! `POST /api/shipping/webhook`: the carrier reports a delivery. The body
-//! must carry a valid HMAC signature (401 otherwise). A delivery moves the
+//! must carry a valid signature over a timestamp within five minutes and the
+//! body (401 otherwise), and each report's event id is acted on once. A
+//! delivery moves the
 //! order shipped -> delivered and publishes order.delivered (as the forward
 //! steps reach their milestones, `shared::milestone`), then completes the
 //! state machine task that waits on it, once. Writing the order first means
@@ -10,14 +12,15 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde_json::json;
 use shared::adapters::aws::{self, ConfigError};
-use shared::adapters::dynamodb::DynamoShipmentStore;
+use shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoShipmentStore};
 use shared::adapters::stepfunctions::StepFunctionsTasks;
 use shared::adapters::SystemClock;
 use shared::domain::{LifecycleEventKind, OrderStatus};
 use shared::http::{self, Api, ApiError, ApiResult, RouteTable, Router};
 use shared::milestone::{Milestone, OrderProgress};
 use shared::ports::{
-    AwaitedDelivery, Clock, DeliveryState, ShipmentStore, StoreError, TaskCompleter, TaskError,
+    AwaitedDelivery, Claim, Clock, DeliveryState, IdempotencyRecord, IdempotencyStore,
+    ShipmentStore, StoreError, TaskCompleter, TaskError,
 };
 use shared::step::{load_order, StepError, StepInput};
 use shared::webhook::{self, DeliveryOutcome, DeliveryUpdate, DELIVERY_FAILED};
@@ -38,8 +41,16 @@ pub fn routes() -> Vec<(String, String)> {
     ROUTER.declared()
 }
 
+/// How long a report's event id is remembered: far past the signature's
+/// tolerance, after which a replay is refused as stale anyway.
+const EVENT_MEMORY: chrono::Duration = chrono::Duration::days(1);
+/// How long one request owns an event id before a retry may take it over.
+const EVENT_LEASE: chrono::Duration = chrono::Duration::seconds(60);
+
 pub struct ShippingWebhook {
     pub shipments: Arc<dyn ShipmentStore>,
+    /// Report event ids seen (claimed while in progress, completed after).
+    pub events: Arc<dyn IdempotencyStore>,
     pub tasks: Arc<dyn TaskCompleter>,
     pub progress: OrderProgress,
     pub secret: Vec<u8>,
@@ -53,6 +64,10 @@ impl ShippingWebhook {
             shipments: Arc::new(DynamoShipmentStore::new(
                 aws::dynamodb(config),
                 aws::env_required("SHIPMENTS_TABLE")?,
+            )),
+            events: Arc::new(DynamoIdempotencyStore::new(
+                aws::dynamodb(config),
+                aws::env_required("IDEMPOTENCY_TABLE")?,
             )),
             tasks: Arc::new(StepFunctionsTasks::new(aws::stepfunctions(config))),
             progress: OrderProgress::from_env(config)?,
@@ -74,13 +89,64 @@ impl ShippingWebhook {
     async fn receive(&self, request: &Request) -> ApiResult {
         // The signature is checked on the raw bytes before anything is parsed.
         let signature = http::header_value(request, webhook::SIGNATURE_HEADER).unwrap_or_default();
-        if !webhook::verify(&self.secret, http::body_bytes(request), signature) {
+        let now = self.clock.now();
+        if let Err(reason) = webhook::verify(
+            &self.secret,
+            http::body_bytes(request),
+            signature,
+            now,
+            webhook::SIGNATURE_TOLERANCE_SECONDS,
+        ) {
+            tracing::warn!(?reason, "webhook signature refused");
             return Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid webhook signature",
             ));
         }
         let update: DeliveryUpdate = http::parse_json(request)?;
+        if update.event_id.is_empty()
+            || update.event_id.len() > 128
+            || !update.event_id.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(ApiError::bad_request(
+                "eventId must be 1 to 128 visible ASCII characters",
+            ));
+        }
+        let key = format!("carrier-event#{}", update.event_id);
+        let claim = IdempotencyRecord {
+            key: key.clone(),
+            fingerprint: update.tracking_number.clone(),
+            value: update.tracking_number.clone(),
+            completed: false,
+            lease_expires_at: (now + EVENT_LEASE).timestamp(),
+            expires_at: (now + EVENT_MEMORY).timestamp(),
+        };
+        match self.events.claim(&claim, now).await {
+            Ok(Claim::Acquired) => {}
+            Ok(Claim::Existing(seen)) if seen.completed => {
+                return http::ok(&json!({"status": "already processed"}));
+            }
+            Ok(Claim::Existing(_)) => {
+                return Err(ApiError::conflict(
+                    "this report is being processed; retry later",
+                ))
+            }
+            Err(e) => return Err(ApiError::from_store("claiming a report", e)),
+        }
+        let result = self.record(&update).await;
+        let settled = match &result {
+            Ok(_) => self.events.complete(&key).await,
+            // Let the carrier's retry of this report do it.
+            Err(_) => self.events.release(&key).await,
+        };
+        if let Err(e) = settled {
+            tracing::warn!(error = %e, "report claim not settled; it expires");
+        }
+        result
+    }
+
+    /// Acts on one report, once its signature and event id are checked.
+    async fn record(&self, update: &DeliveryUpdate) -> ApiResult {
         let delivery = self
             .shipments
             .get(&update.tracking_number)

@@ -13,6 +13,7 @@ const SECRET: &[u8] = b"webhook-secret";
 fn service(world: &MemoryWorld) -> ShippingWebhook {
     ShippingWebhook {
         shipments: world.shipments.clone(),
+        events: world.idempotency.clone(),
         tasks: world.tasks.clone(),
         progress: world.progress(),
         secret: SECRET.to_vec(),
@@ -59,9 +60,20 @@ async fn status_of(world: &MemoryWorld, tracking: &str) -> OrderStatus {
     order.unwrap().status
 }
 
+/// The carrier's report of a delivery (one event id per parcel: a retry
+/// of the report is the same report).
 fn delivered(tracking: &str) -> String {
-    json!({"trackingNumber": tracking, "status": "delivered", "occurredAt": "2026-11-22T09:30:00Z"})
+    json!({"eventId": format!("evt-{tracking}"), "trackingNumber": tracking, "status": "delivered", "occurredAt": "2026-11-22T09:30:00Z"})
         .to_string()
+}
+
+fn unix(world: &MemoryWorld) -> i64 {
+    shared::ports::Clock::now(world.clock.as_ref()).timestamp()
+}
+
+/// The signature the carrier sends now.
+fn signed(world: &MemoryWorld, body: &[u8]) -> String {
+    sign(SECRET, body, unix(world))
 }
 
 async fn post(svc: &ShippingWebhook, body: &str, signature: Option<String>) -> (StatusCode, Value) {
@@ -80,7 +92,7 @@ async fn a_signed_delivery_marks_the_order_delivered_and_completes_the_task_once
     awaiting(&world, "1ZABC", "token-1").await;
     let svc = service(&world);
     let body = delivered("1ZABC");
-    let (status, json) = post(&svc, &body, Some(sign(SECRET, body.as_bytes()))).await;
+    let (status, json) = post(&svc, &body, Some(signed(&world, body.as_bytes()))).await;
     assert_eq!(
         (status, json),
         (StatusCode::OK, json!({"status": "accepted"}))
@@ -103,10 +115,18 @@ async fn a_signed_delivery_marks_the_order_delivered_and_completes_the_task_once
             Ok(json!({"orderId": "order-1ZABC", "deliveredAt": "2026-11-22T09:30:00Z"}))
         )]
     );
-    let (status, json) = post(&svc, &body, Some(sign(SECRET, body.as_bytes()))).await;
+    let (status, json) = post(&svc, &body, Some(signed(&world, body.as_bytes()))).await;
     assert_eq!(
         (status, json),
-        (StatusCode::OK, json!({"status": "already recorded"}))
+        (StatusCode::OK, json!({"status": "already processed"})),
+        "the same report again"
+    );
+    let another = delivered("1ZABC").replace("evt-1ZABC", "evt-1ZABC-2");
+    let (status, json) = post(&svc, &another, Some(signed(&world, another.as_bytes()))).await;
+    assert_eq!(
+        (status, json),
+        (StatusCode::OK, json!({"status": "already recorded"})),
+        "another report of the same delivery"
     );
     assert_eq!(
         world.tasks.completed().len(),
@@ -123,7 +143,12 @@ async fn a_delivery_awaited_without_an_event_id_leaves_the_order_to_the_machine(
     let world = MemoryWorld::default();
     awaiting_with(&world, "1ZOLD", "token-old", None).await;
     let body = delivered("1ZOLD");
-    let (status, _) = post(&service(&world), &body, Some(sign(SECRET, body.as_bytes()))).await;
+    let (status, _) = post(
+        &service(&world),
+        &body,
+        Some(signed(&world, body.as_bytes())),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(world.tasks.completed().len(), 1);
     assert_eq!(status_of(&world, "1ZOLD").await, OrderStatus::Shipped);
@@ -137,7 +162,7 @@ async fn a_failed_publish_is_503_and_the_carriers_retry_finishes_without_a_secon
     let svc = service(&world);
     let body = delivered("1ZPUB");
     world.publisher.fail(true);
-    let (status, _) = post(&svc, &body, Some(sign(SECRET, body.as_bytes()))).await;
+    let (status, _) = post(&svc, &body, Some(signed(&world, body.as_bytes()))).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(
         world.tasks.completed().is_empty(),
@@ -149,7 +174,7 @@ async fn a_failed_publish_is_503_and_the_carriers_retry_finishes_without_a_secon
     );
 
     world.publisher.fail(false);
-    let (status, _) = post(&svc, &body, Some(sign(SECRET, body.as_bytes()))).await;
+    let (status, _) = post(&svc, &body, Some(signed(&world, body.as_bytes()))).await;
     assert_eq!(status, StatusCode::OK);
     let order = world.orders.get("order-1ZPUB").await.unwrap().unwrap();
     let delivered_entries = order
@@ -173,7 +198,12 @@ async fn a_delivery_for_an_order_that_is_not_shipped_is_409_and_tells_nobody() {
     order.status = OrderStatus::Failed;
     world.orders.put(order);
     let body = delivered("1ZODD");
-    let (status, json) = post(&service(&world), &body, Some(sign(SECRET, body.as_bytes()))).await;
+    let (status, json) = post(
+        &service(&world),
+        &body,
+        Some(signed(&world, body.as_bytes())),
+    )
+    .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(
         json["error"],
@@ -192,8 +222,11 @@ async fn bad_or_missing_signatures_are_401_and_change_nothing() {
     for signature in [
         None,
         Some("sha256=00".to_string()),
-        Some(sign(b"wrong-secret", body.as_bytes())),
-        Some(sign(SECRET, b"another body")),
+        Some(format!("t={},v1=00", unix(&world))),
+        Some(sign(b"wrong-secret", body.as_bytes(), unix(&world))),
+        Some(sign(SECRET, b"another body", unix(&world))),
+        // Signed by us, but twenty minutes ago: a replay.
+        Some(sign(SECRET, body.as_bytes(), unix(&world) - 1200)),
     ] {
         let (status, json) = post(&svc, &body, signature.clone()).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{signature:?}");
@@ -210,8 +243,13 @@ async fn bad_or_missing_signatures_are_401_and_change_nothing() {
 async fn a_carrier_exception_fails_the_task() {
     let world = MemoryWorld::default();
     awaiting(&world, "1ZABC", "token-1").await;
-    let body = json!({"trackingNumber": "1ZABC", "status": "exception", "occurredAt": "2026-11-22T09:30:00Z", "detail": "parcel damaged"}).to_string();
-    let (status, _) = post(&service(&world), &body, Some(sign(SECRET, body.as_bytes()))).await;
+    let body = json!({"eventId": "evt-x", "trackingNumber": "1ZABC", "status": "exception", "occurredAt": "2026-11-22T09:30:00Z", "detail": "parcel damaged"}).to_string();
+    let (status, _) = post(
+        &service(&world),
+        &body,
+        Some(signed(&world, body.as_bytes())),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         world.tasks.completed(),
@@ -227,12 +265,11 @@ async fn unknown_tracking_numbers_and_bad_bodies_are_rejected() {
     let world = MemoryWorld::default();
     let svc = service(&world);
     let body = delivered("1ZNOPE");
-    let (status, json) = post(&svc, &body, Some(sign(SECRET, body.as_bytes()))).await;
+    let (status, json) = post(&svc, &body, Some(signed(&world, body.as_bytes()))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(json["error"], "unknown tracking number 1ZNOPE");
-    let bad =
-        r#"{"trackingNumber":"1Z","status":"teleported","occurredAt":"2026-11-22T09:30:00Z"}"#;
-    let (status, json) = post(&svc, bad, Some(sign(SECRET, bad.as_bytes()))).await;
+    let bad = r#"{"eventId":"e1","trackingNumber":"1Z","status":"teleported","occurredAt":"2026-11-22T09:30:00Z"}"#;
+    let (status, json) = post(&svc, bad, Some(signed(&world, bad.as_bytes()))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(json["error"]
         .as_str()
@@ -249,22 +286,58 @@ async fn a_late_delivery_is_409_and_an_outage_reopens_for_the_retry() {
 
     world.tasks.expire("token-late");
     let body = delivered("1ZLATE");
-    let (status, _) = post(&svc, &body, Some(sign(SECRET, body.as_bytes()))).await;
+    let (status, _) = post(&svc, &body, Some(signed(&world, body.as_bytes()))).await;
     assert_eq!(status, StatusCode::CONFLICT);
     // The machine flagged it overdue; the carrier's word is still recorded.
     assert_eq!(status_of(&world, "1ZLATE").await, OrderStatus::Delivered);
 
     world.tasks.fail(true);
     let body = delivered("1ZDOWN");
-    let (status, _) = post(&svc, &body, Some(sign(SECRET, body.as_bytes()))).await;
+    let (status, _) = post(&svc, &body, Some(signed(&world, body.as_bytes()))).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
         world.shipments.get("1ZDOWN").await.unwrap().unwrap().state,
         DeliveryState::Awaiting
     );
     world.tasks.fail(false);
-    let (status, _) = post(&svc, &body, Some(sign(SECRET, body.as_bytes()))).await;
+    let (status, _) = post(&svc, &body, Some(signed(&world, body.as_bytes()))).await;
     assert_eq!(status, StatusCode::OK, "the carrier's retry completes it");
     assert_eq!(world.tasks.completed().len(), 1);
     assert_eq!(status_of(&world, "1ZDOWN").await, OrderStatus::Delivered);
+}
+
+#[tokio::test]
+async fn a_captured_exception_report_replayed_later_fails_nothing() {
+    let world = MemoryWorld::default();
+    awaiting(&world, "1ZRPL", "token-rpl").await;
+    let svc = service(&world);
+    let exception = json!({"eventId": "evt-old", "trackingNumber": "1ZRPL", "status": "exception", "occurredAt": "2026-11-22T09:30:00Z"}).to_string();
+    // Signed when it was sent, six minutes ago.
+    let captured = sign(SECRET, exception.as_bytes(), unix(&world) - 360);
+    let (status, _) = post(&svc, &exception, Some(captured)).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(world.tasks.completed().is_empty());
+    // A report whose event id was processed is not acted on again, even freshly signed.
+    let first = delivered("1ZRPL");
+    post(&svc, &first, Some(signed(&world, first.as_bytes()))).await;
+    let again = exception.replace("evt-old", "evt-1ZRPL");
+    let (status, json) = post(&svc, &again, Some(signed(&world, again.as_bytes()))).await;
+    assert_eq!(
+        (status, json),
+        (StatusCode::OK, json!({"status": "already processed"}))
+    );
+    assert_eq!(world.tasks.completed().len(), 1);
+}
+
+#[tokio::test]
+async fn a_report_without_a_usable_event_id_is_400() {
+    let world = MemoryWorld::default();
+    awaiting(&world, "1ZEID", "token-eid").await;
+    let svc = service(&world);
+    for event_id in [json!(""), json!("x".repeat(129)), json!("a b")] {
+        let body = json!({"eventId": event_id, "trackingNumber": "1ZEID", "status": "delivered", "occurredAt": "2026-11-22T09:30:00Z"}).to_string();
+        let (status, _) = post(&svc, &body, Some(signed(&world, body.as_bytes()))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{event_id}");
+    }
+    assert!(world.tasks.completed().is_empty());
 }

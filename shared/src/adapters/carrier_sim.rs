@@ -83,6 +83,7 @@ impl CarrierDispatch for WebhookCarrier {
     async fn dispatch(&self, delivery: &AwaitedDelivery) -> Result<(), DispatchError> {
         tokio::time::sleep(self.delay).await;
         let update = crate::webhook::DeliveryUpdate {
+            event_id: uuid::Uuid::new_v4().to_string(),
             tracking_number: delivery.tracking_number.clone(),
             status: crate::webhook::DeliveryOutcome::Delivered,
             occurred_at: self.clock.now(),
@@ -94,7 +95,7 @@ impl CarrierDispatch for WebhookCarrier {
             .header("content-type", "application/json")
             .header(
                 crate::webhook::SIGNATURE_HEADER,
-                crate::webhook::sign(&self.secret, &body),
+                crate::webhook::sign(&self.secret, &body, self.clock.now().timestamp()),
             )
             .body(http_body_util::Full::new(hyper::body::Bytes::from(body)))
             .map_err(|e| DispatchError::Rejected(e.to_string()))?;
