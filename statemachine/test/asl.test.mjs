@@ -289,6 +289,25 @@ describe('order status updates', () => {
   };
   const changesStatus = ([, s]) => /SET #status = :to\b/.test(s.Parameters.UpdateExpression);
 
+  test('no update reads back more of the order than ids and statuses (the execution history keeps what a state returns)', () => {
+    // The order's address, payment token and task tokens must never reach a state's output.
+    const RETURNABLE = ['status', 'updatedAt', 'timeline', 'userId', 'needsAttention', 'failureReason'];
+    for (const [name, s] of updates) {
+      const p = s.Parameters;
+      if (p.ReturnValues === undefined || p.ReturnValues === 'NONE') continue;
+      assert.equal(p.ReturnValues, 'UPDATED_NEW', `${name}: ALL_NEW would return the whole order`);
+      for (const assignment of p.UpdateExpression.replace(/^SET /, '').split(/,(?![^(]*\))/)) {
+        const lhs = assignment.split('=')[0].trim();
+        const attr = lhs.startsWith('#') ? p.ExpressionAttributeNames[lhs] : lhs;
+        assert.ok(RETURNABLE.includes(attr), `${name} returns ${attr}`);
+      }
+    }
+    for (const [name, s] of states) {
+      assert.notEqual(s.Parameters?.ReturnValues, 'ALL_NEW', `${name}`);
+      assert.notEqual(s.Parameters?.ReturnValues, 'ALL_OLD', `${name}`);
+    }
+  });
+
   test('every DynamoDB update has a ConditionExpression on #status = status', () => {
     assert.ok(updates.length > 0);
     for (const [name, s] of updates) {

@@ -207,6 +207,11 @@ function applyUpdate(item, expression, names, values) {
     } else if (/^:\w+$/.test(rhs)) {
       if (!(rhs in values)) throw new RuntimeError(`unknown value ${rhs}`);
       item[attr] = unmarshal(values[rhs]);
+    } else if (/^#?\w+$/.test(rhs)) {
+      // An attribute set to itself: returned by UPDATED_NEW, unchanged.
+      const source = rhs.startsWith('#') ? names[rhs] : rhs;
+      if (source !== attr) throw new RuntimeError(`only identity copies are faked: ${assignment}`);
+      if (item[source] === undefined) throw new TaskError('DynamoDB.AmazonDynamoDBException', `${source} is missing`);
     } else {
       throw new RuntimeError(`update value not supported: ${rhs}`);
     }
@@ -447,6 +452,15 @@ export function runExecution(definition, scenario = {}, { maxTransitions = 500 }
       applyUpdate(world.order, params.UpdateExpression, names, values);
       if (world.order.status !== before) world.statuses.push(world.order.status);
       if (params.ReturnValues === 'ALL_NEW') return { Attributes: marshal(world.order).M };
+      if (params.ReturnValues === 'UPDATED_NEW') {
+        const updated = {};
+        for (const assignment of splitTopLevel(params.UpdateExpression.slice(4))) {
+          const lhs = assignment.split('=')[0].trim();
+          const attr = lhs.startsWith('#') ? names[lhs] : lhs;
+          updated[attr] = marshal(world.order[attr]);
+        }
+        return { Attributes: updated };
+      }
       return {};
     }
     throw new RuntimeError(`dynamodb:${action} not faked`);
