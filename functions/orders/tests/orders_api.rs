@@ -639,3 +639,167 @@ async fn an_order_id_no_store_would_take_is_400() {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{path:.40}: {json}");
     }
 }
+
+/// The seed store's order page reads the processing details flat in
+/// `data`: a delivered, a declined and a shipping-failed order.
+#[tokio::test]
+async fn the_order_view_carries_the_flat_fields_the_seed_store_reads() {
+    use shared::domain::{OrderRecord, PaymentDetails, ShipmentDetails};
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let now = chrono::Utc::now();
+    let path = [
+        OrderStatus::Validating,
+        OrderStatus::Validated,
+        OrderStatus::Paying,
+    ];
+    let mut ids = Vec::new();
+    for _ in 0..3 {
+        let id = place(&svc, &alice()).await["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for next in path {
+            world
+                .orders
+                .transition(
+                    &id,
+                    &[
+                        OrderStatus::ALL[0],
+                        OrderStatus::Validating,
+                        OrderStatus::Validated,
+                    ],
+                    next,
+                    "t",
+                    now,
+                )
+                .await
+                .unwrap();
+        }
+        ids.push(id);
+    }
+    let payment = OrderRecord::Payment(PaymentDetails {
+        transaction_id: "txn_123".into(),
+        last4: "4444".into(),
+    });
+    let shipment = OrderRecord::Shipment(ShipmentDetails {
+        carrier: "UPS".into(),
+        tracking_number: "1Z999".into(),
+        estimated_delivery: "2026-12-05".into(),
+    });
+    // Delivered: paid, shipped, delivered.
+    let delivered = &ids[0];
+    world
+        .orders
+        .transition_keeping(
+            delivered,
+            &[OrderStatus::Paying],
+            OrderStatus::Paid,
+            "t",
+            now,
+            Some(&payment),
+        )
+        .await
+        .unwrap();
+    world
+        .orders
+        .transition(
+            delivered,
+            &[OrderStatus::Paid],
+            OrderStatus::Shipping,
+            "t",
+            now,
+        )
+        .await
+        .unwrap();
+    world
+        .orders
+        .transition_keeping(
+            delivered,
+            &[OrderStatus::Shipping],
+            OrderStatus::Shipped,
+            "t",
+            now,
+            Some(&shipment),
+        )
+        .await
+        .unwrap();
+    world
+        .orders
+        .transition(
+            delivered,
+            &[OrderStatus::Shipped],
+            OrderStatus::Delivered,
+            "t",
+            now,
+        )
+        .await
+        .unwrap();
+    // Declined, then given up.
+    let declined = &ids[1];
+    world
+        .orders
+        .transition(
+            declined,
+            &[OrderStatus::Paying],
+            OrderStatus::PaymentFailed,
+            "t",
+            now,
+        )
+        .await
+        .unwrap();
+    let mut failed = world.orders.get(declined).await.unwrap().unwrap();
+    failed.status = OrderStatus::Failed;
+    failed.failure_reason = Some("payment declined: card_declined".into());
+    world.orders.put(failed);
+    // Paid, then shipping gave up.
+    let unshipped = &ids[2];
+    world
+        .orders
+        .transition_keeping(
+            unshipped,
+            &[OrderStatus::Paying],
+            OrderStatus::Paid,
+            "t",
+            now,
+            Some(&payment),
+        )
+        .await
+        .unwrap();
+    let mut failed = world.orders.get(unshipped).await.unwrap().unwrap();
+    failed.status = OrderStatus::Failed;
+    failed.failure_reason = Some("shipping failed: undeliverable zip".into());
+    world.orders.put(failed);
+
+    let data = data_of(&svc, delivered).await;
+    assert_eq!(data["transaction_id"], "txn_123");
+    assert_eq!(data["last4"], "4444");
+    assert_eq!(data["tracking_number"], "1Z999");
+    assert_eq!(data["carrier"], "UPS");
+    assert_eq!(data["estimated_delivery"], "2026-12-05");
+    assert!(data.get("error").is_none());
+    assert_eq!(
+        data["payment"]["transactionId"], "txn_123",
+        "the nested ones stay"
+    );
+    let data = data_of(&svc, declined).await;
+    assert_eq!(data["error"], "payment declined: card_declined");
+    assert!(data.get("transaction_id").is_none() && data.get("tracking_number").is_none());
+    let data = data_of(&svc, unshipped).await;
+    assert_eq!(data["error"], "shipping failed: undeliverable zip");
+    assert_eq!(data["last4"], "4444");
+    assert!(data.get("tracking_number").is_none());
+}
+
+async fn data_of(svc: &OrdersService, id: &str) -> Value {
+    let (status, json) = call(
+        svc,
+        Method::GET,
+        &format!("/api/orders/{id}"),
+        None,
+        Some(&alice()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    json["data"].clone()
+}
