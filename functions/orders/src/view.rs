@@ -1,6 +1,7 @@
 use serde::Serialize;
 use shared::domain::{
-    Order, OrderStatus, PaymentDetails, ShipmentDetails, ShippingAddress, TimelineEntry,
+    Order, OrderStatus, PaymentDetails, ProcessingDetails, ShipmentDetails, ShippingAddress,
+    TimelineEntry,
 };
 
 /// An order in the contract's shape, `{"id", "data": {...}, "state"}`, with
@@ -30,44 +31,9 @@ struct OrderData {
     needs_attention: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     failure_reason: Option<String>,
+    /// Flat, as the seed store's order page reads them.
     #[serde(flatten)]
-    seed: SeedFields,
-}
-
-/// The processing details as the seed store's order page reads them: flat
-/// in `data`, snake_case, each only once known (the nested objects above
-/// carry the same, for our clients).
-#[derive(Serialize)]
-struct SeedFields {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    transaction_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    last4: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tracking_number: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    carrier: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    estimated_delivery: Option<String>,
-    /// A failure's reason.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<String>,
-}
-
-impl SeedFields {
-    fn of(order: &Order) -> Self {
-        SeedFields {
-            transaction_id: order.payment.as_ref().map(|p| p.transaction_id.clone()),
-            last4: order.payment.as_ref().map(|p| p.last4.clone()),
-            tracking_number: order.shipment.as_ref().map(|s| s.tracking_number.clone()),
-            carrier: order.shipment.as_ref().map(|s| s.carrier.clone()),
-            estimated_delivery: order
-                .shipment
-                .as_ref()
-                .map(|s| s.estimated_delivery.clone()),
-            error: order.failure_reason.clone(),
-        }
-    }
+    details: ProcessingDetails,
 }
 
 #[derive(Serialize)]
@@ -82,7 +48,7 @@ struct LineView {
 
 impl From<Order> for OrderView {
     fn from(order: Order) -> Self {
-        let seed = SeedFields::of(&order);
+        let details = ProcessingDetails::of(&order);
         OrderView {
             id: order.id,
             state: order.status,
@@ -109,7 +75,7 @@ impl From<Order> for OrderView {
                 shipment: order.shipment,
                 needs_attention: order.needs_attention,
                 failure_reason: order.failure_reason,
-                seed,
+                details,
             },
         }
     }

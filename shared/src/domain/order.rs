@@ -151,6 +151,42 @@ pub struct ShipmentDetails {
     pub estimated_delivery: String,
 }
 
+/// An order's processing details as the seed store's clients read them:
+/// snake_case, each only once known (the order view carries them flat in
+/// `data`, the status stream in each frame).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ProcessingDetails {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last4: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tracking_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub estimated_delivery: Option<String>,
+    /// A failure's reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl ProcessingDetails {
+    pub fn of(order: &Order) -> Self {
+        ProcessingDetails {
+            transaction_id: order.payment.as_ref().map(|p| p.transaction_id.clone()),
+            last4: order.payment.as_ref().map(|p| p.last4.clone()),
+            tracking_number: order.shipment.as_ref().map(|s| s.tracking_number.clone()),
+            carrier: order.shipment.as_ref().map(|s| s.carrier.clone()),
+            estimated_delivery: order
+                .shipment
+                .as_ref()
+                .map(|s| s.estimated_delivery.clone()),
+            error: order.failure_reason.clone(),
+        }
+    }
+}
+
 /// What a pipeline step produced that the order keeps, written together
 /// with the status change that records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
