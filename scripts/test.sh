@@ -30,7 +30,7 @@ scripts/up.sh
 . localstack/env.sh
 # The integration-tests targets by name, with --workspace: `-p` would resolve
 # other features and rebuild half the dependencies.
-cargo test --profile local --workspace --locked --test scenarios --test dead_letters --test function_logs --test stores --test accounts --test privacy \
+cargo test --profile local --workspace --locked --test scenarios --test dead_letters --test function_logs --test stores --test accounts --test privacy --test stream \
   -- --ignored --test-threads "${E2E_THREADS:-4}"
 
 echo "== storefront in Chromium"
