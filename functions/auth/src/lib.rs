@@ -136,7 +136,7 @@ impl AuthService {
                 .split(',')
                 .filter_map(normalize_email)
                 .collect(),
-            allowed_origin: aws::env_or("ALLOWED_ORIGIN", "*"),
+            allowed_origin: aws::env_or("ALLOWED_ORIGIN", ""),
         })
     }
 
