@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Lints and tests the infrastructure code: infra/template.yaml (cfn-lint,
-# sam validate) and statemachine/order-processing.asl.json (asl-validator,
-# structural and simulated-path tests). Run by CI; works on a fresh clone.
+# sam validate, Checkov) and statemachine/order-processing.asl.json
+# (asl-validator, structural and simulated-path tests). Run by CI; works on a
+# fresh clone.
 #
 # Tools are pinned and installed into the repository's ignored .cache/ and
 # statemachine/node_modules/, never globally, and reused while the pins match:
-#   .cache/venv-infra            python venv: cfn-lint, aws-sam-cli (pins below)
+#   .cache/venv-infra            python venv: cfn-lint, aws-sam-cli (scripts/install-infra-tools.sh)
+#   .cache/venv-checkov          python venv: checkov (same script)
 #   statemachine/node_modules    npm ci from statemachine/package-lock.json (asl-validator, yaml)
-# Nothing here talks to AWS: sam validate runs offline with dummy credentials.
+# Nothing here talks to AWS or to Checkov's platform: sam validate runs offline
+# with dummy credentials, Checkov with --skip-download and BC_SKIP_MAPPING.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,7 +41,7 @@ run() {
 
 # ------------------------------------------------------------- python tools
 say "python tools"
-scripts/install-infra-tools.sh || die "installing cfn-lint / aws-sam-cli failed"
+scripts/install-infra-tools.sh || die "installing cfn-lint / aws-sam-cli / checkov failed"
 
 # ---------------------------------------------------------------- node tools
 command -v node >/dev/null || die "node not found"
@@ -63,7 +66,8 @@ export AWS_ACCESS_KEY_ID=check-infra AWS_SECRET_ACCESS_KEY=check-infra
 unset AWS_SESSION_TOKEN AWS_PROFILE
 export SAM_CLI_TELEMETRY=0 SAM_CLI_CONTAINER_CONNECTION_TIMEOUT=1
 
-echo "tools: $("$VENV/bin/cfn-lint" --version), $("$VENV/bin/sam" --version), node $(node --version), asl-validator $(statemachine/node_modules/.bin/asl-validator --version)"
+CHECKOV=.cache/venv-checkov/bin/checkov
+echo "tools: $("$VENV/bin/cfn-lint" --version), $("$VENV/bin/sam" --version), checkov $("$CHECKOV" --version), node $(node --version), asl-validator $(statemachine/node_modules/.bin/asl-validator --version)"
 
 run "cfn-lint infra/template.yaml" \
   "$VENV/bin/cfn-lint" infra/template.yaml
@@ -71,6 +75,66 @@ run "sam validate --lint" \
   "$VENV/bin/sam" validate --lint --template-file infra/template.yaml
 run "sam validate (SAM transform)" \
   "$VENV/bin/sam" validate --template-file infra/template.yaml
+
+# checkov_scan NAME TEMPLATE [checkov args...]: Checkov's CloudFormation
+# checks; prints passed/failed/skipped and each failure; fails on any failure
+# or parsing error. Skips are only those written in the template
+# (Metadata: checkov: skip), each with its reason.
+checkov_scan() {
+  local name=$1 template=$2
+  shift 2
+  local report=.cache/checkov-$name.json
+  mkdir -p .cache
+  BC_SKIP_MAPPING=TRUE "$CHECKOV" --quiet --skip-download --framework cloudformation \
+    --file "$template" --output json "$@" > "$report" 2> ".cache/checkov-$name.log"
+  "$PYTHON" - "$report" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+reports = report if isinstance(report, list) else [report]
+summary = {"passed": 0, "failed": 0, "skipped": 0, "parsing_errors": 0}
+failures = []
+for r in reports:
+    for key in summary:
+        summary[key] += r.get("summary", {}).get(key, 0)
+    failures += r.get("results", {}).get("failed_checks", [])
+for f in failures:
+    print(f"  FAILED {f['check_id']} {f['resource']}: {f['check_name']}")
+print("checkov: {passed} passed, {failed} failed, {skipped} skipped, {parsing_errors} parsing errors".format(**summary))
+sys.exit(1 if summary["failed"] or summary["parsing_errors"] or not summary["passed"] else 0)
+PY
+}
+
+# The template as SAM expands it (offline, SAM's own translator): the IAM
+# roles SAM generates from each function's Policies, which the template
+# itself does not show.
+EXPANDED=.cache/template.expanded.json
+expand() {
+  "$VENV/bin/python" - infra/template.yaml "$EXPANDED" <<'PY'
+import json, sys
+from samcli.yamlhelper import yaml_parse
+from samtranslator.translator.transform import transform
+template = yaml_parse(open(sys.argv[1]).read())
+# LanguageExtensions only resolves the tables' !If policies; the Serverless
+# transform is the one that makes the roles.
+template["Transform"] = "AWS::Serverless-2016-10-31"
+for resource in template["Resources"].values():
+    if resource["Type"] == "AWS::Serverless::Function":
+        resource["Properties"]["CodeUri"] = "s3://bucket/function.zip"
+    elif resource["Type"] == "AWS::Serverless::StateMachine":
+        resource["Properties"]["DefinitionUri"] = "s3://bucket/definition.json"
+class NoManagedPolicies:
+    def load(self):
+        return {}
+json.dump(transform(template, {}, NoManagedPolicies()), open(sys.argv[2], "w"), indent=1)
+PY
+}
+
+run "checkov infra/template.yaml" checkov_scan template infra/template.yaml
+run "expand the template with the SAM translator" expand
+# IAM checks only: the rest of the expanded template is the template's
+# resources again, scanned above with their skips.
+run "checkov: IAM of the roles SAM generates" checkov_scan roles "$EXPANDED" \
+  --check CKV_AWS_60,CKV_AWS_61,CKV_AWS_62,CKV_AWS_63,CKV_AWS_107,CKV_AWS_108,CKV_AWS_109,CKV_AWS_110,CKV_AWS_111
 
 run "asl-validator (JSONPath definition as written)" \
   statemachine/node_modules/.bin/asl-validator --json-path statemachine/order-processing.asl.json

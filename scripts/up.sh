@@ -41,6 +41,7 @@ step "deploy $STACK"
 # Every difference from an AWS deploy is a parameter (infra/README.md).
 localstack/cfn-deploy.sh "$OUT/build/template.yaml" "$STACK" --parameter-overrides \
   LocalStack=true LocalStackEndpoint="http://127.0.0.1:${LS_PORT:-4566}" Architecture=x86_64 NotificationSender="$SENDER" \
+  AllowedOrigin="http://127.0.0.1:${SPA_PORT:-$(( 8080 + ${LS_PORT:-4566} - 4566 ))}" DeleteDataWithStack=true \
   CarrierDeliveryDelaySeconds=0 NotificationVisibilityTimeout=10 NotificationMaxReceiveCount=2 \
   'StalledOrderSweepSchedule=rate(1 minute)' LogLevel=info LoginClientFailureLimit=200
 

@@ -5,7 +5,8 @@
 #   spa/deploy.sh <bucket> <api-base-url> [cloudfront-distribution-id]
 #
 # Typically, after `sam deploy` (names from the stack outputs):
-#   spa/deploy.sh "$(out SpaBucketName)" "$(out ApiUrl)" "$(out SpaDistributionId)"
+#   spa/deploy.sh "$(out SpaBucketName)" "$(out StorefrontApiUrl)" "$(out SpaDistributionId)"
+# (StorefrontApiUrl: on AWS the distribution itself, which sends /api/* to the API.)
 # On LocalStack (scripts/up.sh) the same script uploads to the local bucket;
 # AWS_ENDPOINT_URL from localstack/env.sh is passed to the CLI.
 set -euo pipefail

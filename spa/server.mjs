@@ -3,6 +3,10 @@
 //
 //   node spa/server.mjs --api http://127.0.0.1:4566/_aws/execute-api/<id>/prod [--port 8080] [--host 127.0.0.1]
 //
+// The default port is SPA_PORT, else 8080 + (LS_PORT - 4566): 8080 beside
+// the default LocalStack. scripts/up.sh allows CORS for exactly that origin
+// (http://127.0.0.1:<port>), so serve there to use the local stack's API.
+//
 // Serves spa/public/ and answers /config.js with the API base URL, the same
 // file spa/deploy.sh writes into the S3 bucket in AWS:
 //   window.STORE_CONFIG = {"apiBaseUrl": "..."};
@@ -15,8 +19,14 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
+/** The storefront's local port, as scripts/up.sh computes it for AllowedOrigin. */
+export function defaultPort(env = process.env) {
+  if (env.SPA_PORT) return Number(env.SPA_PORT);
+  return 8080 + Number(env.LS_PORT || 4566) - 4566;
+}
+
 function parseArgs(argv) {
-  const args = { port: Number(process.env.SPA_PORT || 8080), host: '127.0.0.1', root: path.join(here, 'public'), api: process.env.API_BASE_URL || '' };
+  const args = { port: defaultPort(), host: '127.0.0.1', root: path.join(here, 'public'), api: process.env.API_BASE_URL || '' };
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--port') { args.port = Number(value); i += 1; }

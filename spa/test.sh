@@ -6,7 +6,8 @@
 #
 # Installs what it needs: the pinned npm dependencies (npm ci, skipped while
 # package-lock.json is unchanged) and the chromium package (apt) when
-# /usr/bin/chromium is missing. Serves spa/public on a free loopback port with
+# /usr/bin/chromium is missing. Serves spa/public on the loopback port whose
+# origin the stack allows for CORS (SPA_PORT, default 8080 + LS_PORT - 4566) with
 # a config.js pointing at the API, runs the tests (node --test), stops the
 # server, prints "N passed, N failed" and exits non-zero on any failure.
 # Screenshots go to docs/screenshots/ (SCREENSHOTS=0 skips them).
@@ -65,11 +66,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-node server.mjs --host 127.0.0.1 --port 0 --api "$api" --port-file "$work/port" > "$work/server.log" 2>&1 &
+# On server.mjs's default port: its origin is the one scripts/up.sh allows
+# for CORS (AllowedOrigin: SPA_PORT, else 8080 + LS_PORT - 4566).
+node server.mjs --host 127.0.0.1 --api "$api" --port-file "$work/port" > "$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 50); do
   [[ -s $work/port ]] && break
-  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; echo "spa/test.sh: cannot serve the storefront on its port (in use? set SPA_PORT, and deploy with the same)" >&2; exit 1; }
   sleep 0.1
 done
 spa_url="http://127.0.0.1:$(cat "$work/port")"

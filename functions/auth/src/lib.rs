@@ -176,7 +176,7 @@ impl AuthService {
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
             throttle: ThrottlePolicy::from_env()?,
-            allowed_origin: aws::env_or("ALLOWED_ORIGIN", "*"),
+            allowed_origin: aws::env_or("ALLOWED_ORIGIN", ""),
         })
     }
 

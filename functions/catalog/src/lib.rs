@@ -180,7 +180,7 @@ impl CatalogService {
             )),
             tokens: Arc::new(aws::tokens_from_env(config).await?),
             ids: Arc::new(UuidV7Ids),
-            allowed_origin: aws::env_or("ALLOWED_ORIGIN", "*"),
+            allowed_origin: aws::env_or("ALLOWED_ORIGIN", ""),
         })
     }
 

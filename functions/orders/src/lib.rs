@@ -238,7 +238,7 @@ impl OrdersService {
             tokens: Arc::new(aws::tokens_from_env(config).await?),
             clock: Arc::new(SystemClock),
             ids: Arc::new(UuidV7Ids),
-            allowed_origin: aws::env_or("ALLOWED_ORIGIN", "*"),
+            allowed_origin: aws::env_or("ALLOWED_ORIGIN", ""),
         })
     }
 

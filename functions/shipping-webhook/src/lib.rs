@@ -75,7 +75,7 @@ impl ShippingWebhook {
                 .await?
                 .into_bytes(),
             clock: Arc::new(SystemClock),
-            allowed_origin: aws::env_or("ALLOWED_ORIGIN", "*"),
+            allowed_origin: aws::env_or("ALLOWED_ORIGIN", ""),
         })
     }
 

@@ -292,7 +292,8 @@ where
 }
 
 /// Adds the CORS headers the storefront's origin needs, and answers
-/// preflight requests, around any handler outcome.
+/// preflight requests, around any handler outcome. An empty
+/// `allowed_origin` allows no other origin: no Access-Control-Allow-Origin.
 pub fn finish(request: &Request, allowed_origin: &str, result: ApiResult) -> Response<Body> {
     let mut response = if request.method() == Method::OPTIONS {
         let mut r = Response::new(Body::Empty);
@@ -302,8 +303,10 @@ pub fn finish(request: &Request, allowed_origin: &str, result: ApiResult) -> Res
         result.unwrap_or_else(ApiError::into_response)
     };
     let headers = response.headers_mut();
-    if let Ok(origin) = HeaderValue::from_str(allowed_origin) {
-        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    if let Ok(origin) = HeaderValue::from_str(allowed_origin.trim()) {
+        if !origin.is_empty() {
+            headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        }
     }
     headers.insert(
         header::ACCESS_CONTROL_ALLOW_HEADERS,
@@ -319,3 +322,28 @@ pub fn finish(request: &Request, allowed_origin: &str, result: ApiResult) -> Res
 /// Test helpers to build API Gateway-like requests and read responses.
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+
+#[cfg(test)]
+mod cors_tests {
+    use super::*;
+    use testing::request;
+
+    fn allow_origin(allowed_origin: &str) -> Option<String> {
+        let request = request(Method::GET, "/api/products", None, None);
+        let response = finish(&request, allowed_origin, ok(&serde_json::json!([])));
+        response
+            .headers()
+            .get(header::ACCESS_CONTROL_ALLOW_ORIGIN)
+            .map(|v| v.to_str().unwrap().to_string())
+    }
+
+    #[test]
+    fn the_configured_origin_is_allowed_and_none_when_unset() {
+        assert_eq!(
+            allow_origin("https://shop.example.com").as_deref(),
+            Some("https://shop.example.com")
+        );
+        assert_eq!(allow_origin(""), None);
+        assert_eq!(allow_origin("  "), None);
+    }
+}
