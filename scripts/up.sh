@@ -7,13 +7,21 @@
 #
 #   scripts/up.sh          # then: curl "$(cat .cache/localstack/api-url)/api/products"
 #   scripts/down.sh        # stops what this started
+#
+# STACK_NAME picks the stack (default serverless-store, the demo store;
+# scripts/test.sh deploys serverless-store-test next to it). Its outputs go to
+# the folder scripts/stacks.sh names: stack-outputs.json, api-url, spa-url.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-STACK=${STACK_NAME:-serverless-store}
+# shellcheck source=stacks.sh
+. scripts/stacks.sh
+STACK=${STACK_NAME:-$DEMO_STACK}
 SENDER=orders@example.com
 ADMIN_EMAILS=${ADMIN_EMAILS:-admin@store.test}
-OUT=.cache/localstack
+BUILD=.cache/localstack/build
+OUT=$(stack_dir "$STACK")
+mkdir -p "$OUT"
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
 
@@ -28,14 +36,14 @@ step "build the functions (profile $profile, host architecture)"
 # scripts/test.sh's `cargo test --profile local --workspace`, so the two share
 # one build of the dependencies (Cargo.toml, [profile.local]).
 cargo build --profile "$profile" --workspace --locked
-.cache/venv-infra/bin/python scripts/build-template.py infra/template.yaml "target/$profile" "$OUT/build"
+.cache/venv-infra/bin/python scripts/build-template.py infra/template.yaml "target/$profile" "$BUILD"
 
 step "start LocalStack"
 localstack/start.sh
 
 step "deploy $STACK"
 # Every difference from an AWS deploy is a parameter (infra/README.md).
-localstack/cfn-deploy.sh "$OUT/build/template.yaml" "$STACK" --parameter-overrides \
+localstack/cfn-deploy.sh "$BUILD/template.yaml" "$STACK" --parameter-overrides \
   LocalStack=true LocalStackEndpoint="http://127.0.0.1:${LS_PORT:-4566}" Architecture=x86_64 NotificationSender="$SENDER" AdminEmails="$ADMIN_EMAILS" \
   CarrierDeliveryDelaySeconds=0 NotificationVisibilityTimeout=10 NotificationMaxReceiveCount=2 \
   'StalledOrderSweepSchedule=rate(1 minute)' LogLevel=info
@@ -60,6 +68,20 @@ spa_url=$(output SpaUrl)
 echo "$spa_url" > "$OUT/spa-url"
 
 step "the store is up ($(( $(date +%s) - started )) s)"
-echo "API: $api_url"
-echo "try: curl $api_url/api/products"
-echo "Storefront: $spa_url"
+# What a newcomer needs next; one line per fact, so more can be added.
+summary=(
+  "Storefront: $spa_url"
+  "API:        $api_url"
+  "            try: curl $api_url/api/products"
+)
+printf '%s\n' "${summary[@]}"
+if [[ $STACK == "$DEMO_STACK" ]]; then
+  # make passes LS_PORT on from the environment; say it when it is not the default.
+  port=""
+  [[ ${LS_PORT:-4566} != 4566 ]] && port="LS_PORT=$LS_PORT "
+  printf '\nNext:\n'
+  printf '  %-24s %s\n' \
+    "${port}make test" "every test, in a stack of their own (this store stays as it is)" \
+    "${port}make reset" "this store back to the seed catalog, no orders" \
+    "${port}make down" "stop LocalStack (make help: every command)"
+fi
