@@ -167,7 +167,14 @@ def check(out, before_path, seed_path, exact):
     is_seed = api_view(now["catalog"]) == seed
     if exact:
         if not is_seed:
-            problems.append(f"the catalog is not the {len(seed)} seed products: {api_view(now['catalog'])}")
+            shown = {p["id"]: p for p in api_view(now["catalog"])}
+            wanted = {p["id"]: p for p in seed}
+            extra = sorted(shown.keys() - wanted.keys())
+            differ = sorted(i for i in wanted if shown.get(i) != wanted[i])
+            problems.append(
+                f"the catalog is not the {len(seed)} seed products: extra {extra[:10]}"
+                f"{' ...' if len(extra) > 10 else ''}, missing or different {differ}"
+            )
         for name, n in now["items"].items():
             if name != "Products" and n:
                 problems.append(f"{name.lower()}: {n} items, expected none")
