@@ -2,10 +2,14 @@
 # The README's test command: every test this checkout has.
 #   1. unit tests, no network          cargo test --profile local --workspace
 #   2. template and state machine      scripts/check-infra.sh
-#   3. end to end on LocalStack        scripts/up.sh, then the ignored
-#      scenarios of tests/ (integration-tests) against the deployed stack
-#   4. the storefront in Chromium      spa/test.sh against the same stack
-# Stops the LocalStack it started (one already running is left running).
+#   3. end to end on LocalStack        scripts/up.sh (the demo store), then the
+#      same template as a stack of the tests' own (serverless-store-test) and
+#      the ignored scenarios of tests/ (integration-tests) against it
+#   4. the storefront in Chromium      spa/test.sh against the tests' stack
+#   5. the demo store is untouched     its catalog and table counts as before 3;
+#      when this run started LocalStack, exactly the seed catalog and no orders
+# Stops the LocalStack it started (one already running is left running, with
+# both stacks deployed: a re-run only redeploys what changed).
 # SKIP_STACK=1 runs 1 and 2 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,14 +28,33 @@ fi
 echo "== end to end on LocalStack"
 # shellcheck source=../localstack/lib.sh
 . localstack/lib.sh
+# shellcheck source=stacks.sh
+. scripts/stacks.sh
+fresh=1
+ls_running_pid >/dev/null && fresh=0
 ls_stop_on_exit_unless_running
 scripts/up.sh
 # shellcheck source=../localstack/env.sh
 . localstack/env.sh
+demo=$(stack_dir "$DEMO_STACK")
+mkdir -p target
+"$LS_VENV/bin/python" scripts/store_state.py snapshot "$demo/stack-outputs.json" target/demo-store-before.json
+
+echo "== the tests' own stack: $TEST_STACK"
+STACK_NAME=$TEST_STACK scripts/up.sh
+test_dir=$(stack_dir "$TEST_STACK")
 # The integration-tests targets by name, with --workspace: `-p` would resolve
 # other features and rebuild half the dependencies.
-cargo test --profile local --workspace --locked --test scenarios --test dead_letters --test function_logs --test stores --test accounts --test privacy --test stream \
+STACK_NAME=$TEST_STACK STACK_OUTPUTS=$PWD/$test_dir/stack-outputs.json \
+  cargo test --profile local --workspace --locked --test scenarios --test dead_letters --test function_logs \
+  --test stores --test accounts --test privacy --test stream \
   -- --ignored --test-threads "${E2E_THREADS:-4}"
 
 echo "== storefront in Chromium"
-spa/test.sh "$(cat .cache/localstack/api-url)"
+spa/test.sh "$(cat "$test_dir/api-url")"
+
+echo "== the demo store after the tests ($DEMO_STACK)"
+exact=()
+[[ $fresh == 1 ]] && exact=(--exact)
+"$LS_VENV/bin/python" scripts/store_state.py check "$demo/stack-outputs.json" target/demo-store-before.json \
+  shared/seed/products.json "${exact[@]}"

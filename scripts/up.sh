@@ -7,15 +7,23 @@
 #
 #   scripts/up.sh          # then: curl "$(cat .cache/localstack/api-url)/api/products"
 #   scripts/down.sh        # stops what this started
+#
+# STACK_NAME picks the stack (default serverless-store, the demo store;
+# scripts/test.sh deploys serverless-store-test next to it). Its outputs go to
+# the folder scripts/stacks.sh names: stack-outputs.json, api-url, spa-url.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-STACK=${STACK_NAME:-serverless-store}
+# shellcheck source=stacks.sh
+. scripts/stacks.sh
+STACK=${STACK_NAME:-$DEMO_STACK}
 SENDER=orders@example.com
 # The local admin, made by scripts/local-admin.py (it signs in with TOTP).
 ADMIN_EMAIL=${ADMIN_EMAIL:-admin@store.test}
 ADMIN_PASSWORD=${ADMIN_PASSWORD:-local-admin-password}
-OUT=.cache/localstack
+BUILD=.cache/localstack/build
+OUT=$(stack_dir "$STACK")
+mkdir -p "$OUT"
 step() { printf '\n==> %s\n' "$*"; }
 started=$(date +%s)
 
@@ -32,14 +40,14 @@ step "build the functions (profile $profile, host architecture)"
 # --workspace` builds, so the two share one build of them (Cargo.toml,
 # [profile.local]).
 cargo build --profile "$profile" --workspace --exclude bench --locked
-.cache/venv-infra/bin/python scripts/build-template.py infra/template.yaml "target/$profile" "$OUT/build"
+.cache/venv-infra/bin/python scripts/build-template.py infra/template.yaml "target/$profile" "$BUILD"
 
 step "start LocalStack"
 localstack/start.sh
 
 step "deploy $STACK"
 # Every difference from an AWS deploy is a parameter (infra/README.md).
-localstack/cfn-deploy.sh "$OUT/build/template.yaml" "$STACK" --parameter-overrides \
+localstack/cfn-deploy.sh "$BUILD/template.yaml" "$STACK" --parameter-overrides \
   LocalStack=true LocalStackEndpoint="http://127.0.0.1:${LS_PORT:-4566}" Architecture=x86_64 NotificationSender="$SENDER" \
   AllowedOrigin="http://127.0.0.1:${SPA_PORT:-$(( 8080 + ${LS_PORT:-4566} - 4566 ))}" DeleteDataWithStack=true \
   CarrierDeliveryDelaySeconds=0 NotificationVisibilityTimeout=10 NotificationMaxReceiveCount=2 \
@@ -59,7 +67,8 @@ PRODUCTS_TABLE=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))
   "target/$profile/seed-products"
 
 step "local admin ($ADMIN_EMAIL: registered, verified, TOTP, granted by store-admin)"
-STORE_ADMIN="target/$profile/store-admin" .cache/venv-infra/bin/python scripts/local-admin.py \
+STORE_ADMIN="target/$profile/store-admin" STACK_OUTPUTS="$OUT/stack-outputs.json" \
+  .cache/venv-infra/bin/python scripts/local-admin.py \
   "$ADMIN_EMAIL" "$ADMIN_PASSWORD" --out "$OUT/admin.json" >/dev/null
 
 step "storefront (spa/ into the stack's bucket, config.js with the API URL)"
@@ -69,7 +78,21 @@ spa_url=$(output SpaUrl)
 echo "$spa_url" > "$OUT/spa-url"
 
 step "the store is up ($(( $(date +%s) - started )) s)"
-echo "API: $api_url"
-echo "try: curl $api_url/api/products"
-echo "Storefront: $spa_url"
-echo "Admin: $ADMIN_EMAIL / $ADMIN_PASSWORD, TOTP secret (hex) in $OUT/admin.json"
+# What a newcomer needs next; one line per fact, so more can be added.
+summary=(
+  "Storefront: $spa_url"
+  "API:        $api_url"
+  "            try: curl $api_url/api/products"
+  "Admin:      $ADMIN_EMAIL / $ADMIN_PASSWORD (TOTP secret, hex: $OUT/admin.json)"
+)
+printf '%s\n' "${summary[@]}"
+if [[ $STACK == "$DEMO_STACK" ]]; then
+  # make passes LS_PORT on from the environment; say it when it is not the default.
+  port=""
+  [[ ${LS_PORT:-4566} != 4566 ]] && port="LS_PORT=$LS_PORT "
+  printf '\nNext:\n'
+  printf '  %-24s %s\n' \
+    "${port}make test" "every test, in a stack of their own (this store stays as it is)" \
+    "${port}make reset" "this store back to the seed catalog, no orders" \
+    "${port}make down" "stop LocalStack (make help: every command)"
+fi

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The storefront's browser tests, in Debian's Chromium driven by playwright-core,
-# against a deployed API (the LocalStack stack of scripts/up.sh by default).
+# against a deployed API: by default the tests' own LocalStack stack,
+# serverless-store-test (scripts/test.sh deploys it), never the demo store.
 #
-#   spa/test.sh [API_BASE_URL]      # default: .cache/localstack/api-url
+#   spa/test.sh [API_BASE_URL]      # default: .cache/localstack/stacks/serverless-store-test/api-url
 #
 # Installs what it needs: the pinned npm dependencies (npm ci, skipped while
 # package-lock.json is unchanged) and the chromium package (apt) when
@@ -10,7 +11,8 @@
 # origin the stack allows for CORS (SPA_PORT, default 8080 + LS_PORT - 4566) with
 # a config.js pointing at the API, runs the tests (node --test), stops the
 # server, prints "N passed, N failed" and exits non-zero on any failure.
-# Screenshots go to docs/screenshots/ (SCREENSHOTS=0 skips them).
+# Screenshots go to target/screenshots/ (SCREENSHOT_DIR elsewhere, SCREENSHOTS=0
+# none; scripts/screenshots.sh refreshes docs/screenshots/).
 # SPA_TEST_CONCURRENCY (default 2) test files run at once.
 set -euo pipefail
 SPA=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,13 +20,15 @@ ROOT=$(cd "$SPA/.." && pwd)
 cd "$SPA"
 
 api=${1:-}
-if [[ -z $api && -f $ROOT/.cache/localstack/api-url ]]; then
-  api=$(cat "$ROOT/.cache/localstack/api-url")
+test_api_url=$ROOT/.cache/localstack/stacks/serverless-store-test/api-url
+if [[ -z $api && -f $test_api_url ]]; then
+  api=$(cat "$test_api_url")
 fi
 if [[ -z $api ]]; then
-  echo "spa/test.sh: no API URL: pass it as \$1 or run scripts/up.sh first" >&2
+  echo "spa/test.sh: no API URL: pass it as \$1 or deploy the tests' stack (STACK_NAME=serverless-store-test scripts/up.sh)" >&2
   exit 2
 fi
+export SCREENSHOT_DIR=${SCREENSHOT_DIR:-$ROOT/target/screenshots}
 api=${api%/}
 
 echo "== npm dependencies (pinned)"

@@ -1,6 +1,7 @@
 // Shared set-up for the browser tests: Debian's Chromium through
 // playwright-core, the deployed API (for fixtures: users, admin, products)
-// and screenshots into docs/screenshots/.
+// and screenshots into target/screenshots/ (ignored; SCREENSHOT_DIR elsewhere:
+// scripts/screenshots.sh points it at docs/screenshots/).
 import { chromium } from 'playwright-core';
 import { after, before, afterEach, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SPA_URL = (process.env.SPA_URL || '').replace(/\/+$/, '');
 export const API_URL = (process.env.STORE_API_URL || '').replace(/\/+$/, '');
-export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || path.resolve(here, '../../docs/screenshots');
+export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || path.resolve(here, '../../target/screenshots');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const PASSWORD = 'customer-password';
 export const ADMIN_EMAIL = 'admin@store.test';
@@ -176,7 +177,7 @@ export async function waitForStatus(page, status, timeout = ORDER_DEADLINE_MS) {
   await page.locator(`[data-testid="order-status"] [data-status="${status}"]`).waitFor({ timeout });
 }
 
-/** docs/screenshots/<name>.png, full page; the toast is hidden unless asked for. */
+/** SCREENSHOT_DIR/<name>.png, full page; the toast is hidden unless asked for. */
 export async function screenshot(page, name, { toast = false } = {}) {
   if (process.env.SCREENSHOTS === '0') return;
   fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });

@@ -34,16 +34,19 @@ pub struct Stack {
 }
 
 impl Stack {
-    /// Reads `.cache/localstack/stack-outputs.json` (or `$STACK_OUTPUTS`).
+    /// Reads `$STACK_OUTPUTS`, by default the outputs of the tests' own stack
+    /// (`.cache/localstack/stacks/serverless-store-test/stack-outputs.json`),
+    /// so the tests never write into the demo store.
     pub async fn load() -> Stack {
         let path = std::env::var("STACK_OUTPUTS").unwrap_or_else(|_| {
             format!(
-                "{}/../.cache/localstack/stack-outputs.json",
+                "{}/../.cache/localstack/stacks/serverless-store-test/stack-outputs.json",
                 env!("CARGO_MANIFEST_DIR")
             )
         });
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("{path}: {e}. Deploy first: scripts/test.sh does it"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+            panic!("{path}: {e}. Deploy the tests' stack first: scripts/test.sh does it")
+        });
         let outputs: HashMap<String, String> = serde_json::from_str(&text).expect("outputs JSON");
         let endpoint =
             std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "http://127.0.0.1:4566".into());
