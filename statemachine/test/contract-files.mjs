@@ -1,7 +1,8 @@
 // What the infrastructure checks read besides the ASL: the template (with
 // CloudFormation's short tags), and the tables the Rust code writes out
 // (statemachine/transitions.json, infra/routes.json: `BLESS=1 cargo test`
-// rewrites them, and a Rust test fails while they are out of date).
+// rewrites them, and a Rust test fails while they are out of date), and the
+// OpenAPI contract written by hand beside them.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -31,3 +32,6 @@ export const TRANSITIONS = readJson('statemachine', 'transitions.json');
 
 /** Every HTTP function's routes, as their route tables have them. */
 export const loadRoutes = () => readJson('infra', 'routes.json');
+
+/** The API's contract, infra/openapi.yaml (what scripts/fuzz-api.sh fuzzes against). */
+export const loadOpenApi = () => YAML.parse(readFileSync(join(ROOT, 'infra', 'openapi.yaml'), 'utf8'));

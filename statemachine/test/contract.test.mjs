@@ -1,11 +1,12 @@
 // The tables written once in Rust, checked against where the deployment and
 // the docs repeat them: the template's API events and CORS, the
-// `cargo lambda watch` router in Cargo.toml, and CONTRACT.md's transitions.
+// `cargo lambda watch` router in Cargo.toml, infra/openapi.yaml's paths and
+// CONTRACT.md's transitions.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, TRANSITIONS, loadTemplate, loadRoutes } from './contract-files.mjs';
+import { ROOT, TRANSITIONS, loadTemplate, loadRoutes, loadOpenApi } from './contract-files.mjs';
 
 const ROUTES = loadRoutes();
 const key = (r) => `${r.method} ${r.path}`;
@@ -75,6 +76,26 @@ describe('routes', () => {
     const api = Object.values(loadTemplate().Resources).find((r) => r.Type === 'AWS::Serverless::Api');
     assert.equal(api.Properties.Cors.AllowHeaders, `'${ROUTES.cors.allowHeaders}'`);
     assert.equal(api.Properties.Cors.AllowMethods, `'${ROUTES.cors.allowMethods}'`);
+  });
+});
+
+describe('infra/openapi.yaml', () => {
+  const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
+  const spec = loadOpenApi();
+  const operations = Object.entries(spec.paths).flatMap(([path, item]) =>
+    METHODS.filter((m) => item[m]).map((m) => ({ method: m.toUpperCase(), path, operation: item[m] })),
+  );
+
+  test('documents exactly the routes the functions serve', () => {
+    assert.equal(spec.openapi, '3.1.0');
+    const served = Object.values(ROUTES.functions).flat().map(key).sort();
+    assert.deepEqual(operations.map(key).sort(), served);
+  });
+
+  // A client must be told to retry on 503 wherever a dependency can be down.
+  test('every operation documents 503', () => {
+    const missing = operations.filter((o) => !o.operation.responses?.['503']).map(key);
+    assert.deepEqual(missing, []);
   });
 });
 
