@@ -19,16 +19,12 @@ export function setUnauthorizedHandler(fn) {
   onUnauthorized = fn;
 }
 
-/**
- * request('GET', '/api/products') → parsed JSON.
- * Errors throw ApiError with the API's own {"error": "..."} message.
- */
-export async function request(method, path, { body, headers = {}, auth = true, signal } = {}) {
+/** One HTTP call; errors throw ApiError with the API's own {"error": "..."} message. */
+async function send(method, path, { body, headers = {}, token, signal } = {}) {
   if (!API_BASE) {
     throw new ApiError(0, 'The store is not configured: config.js has no apiBaseUrl.');
   }
   const h = { Accept: 'application/json', ...headers };
-  const token = auth ? session.token() : null;
   if (token) h.Authorization = `Bearer ${token}`;
   if (body !== undefined) h['Content-Type'] = 'application/json';
   let response;
@@ -57,10 +53,66 @@ export async function request(method, path, { body, headers = {}, auth = true, s
     const message = (data && typeof data.error === 'string' && data.error)
       || (data && typeof data.message === 'string' && data.message)
       || `The store answered ${response.status} ${response.statusText || ''}`.trim();
-    if (response.status === 401 && token) onUnauthorized(message);
-    throw new ApiError(response.status, message, data);
+    const error = new ApiError(response.status, message, data);
+    const retryAfter = Number(response.headers.get('Retry-After') || (data && data.retryAfter));
+    if (Number.isFinite(retryAfter) && retryAfter > 0) error.retryAfter = retryAfter;
+    throw error;
   }
   return data;
+}
+
+/** How long before its expiry an access token is renewed. */
+export const RENEW_BEFORE_MS = 60_000;
+let renewing = null;
+
+/**
+ * The access token to send: renewed first when it expires within a minute.
+ * A refresh token is good once (a reused one ends the session), so one
+ * renewal runs at a time, across this origin's tabs too (Web Locks), and a
+ * tab that waited takes the token another tab just got.
+ */
+export async function freshToken() {
+  const s = session.get();
+  if (!s) return null;
+  if (!s.refreshToken || s.expiresAt - Date.now() > RENEW_BEFORE_MS) return s.token;
+  if (!renewing) renewing = renewOnce().finally(() => { renewing = null; });
+  return renewing;
+}
+
+async function renewOnce() {
+  const exclusive = (fn) => (navigator.locks ? navigator.locks.request('store.session.renew', fn) : fn());
+  return exclusive(async () => {
+    const s = session.get();
+    if (!s) return null;
+    if (!s.refreshToken || s.expiresAt - Date.now() > RENEW_BEFORE_MS) return s.token;
+    try {
+      const renewed = await send('POST', '/api/auth/refresh', { body: { refreshToken: s.refreshToken } });
+      session.set(renewed);
+      return renewed.token;
+    } catch (e) {
+      if (e.status === 401) {
+        onUnauthorized(e.message);
+        session.clear();
+        return null;
+      }
+      // The store is unreachable: keep the session and try again next time.
+      return s.token;
+    }
+  });
+}
+
+/**
+ * request('GET', '/api/products') → parsed JSON, signed in when there is a
+ * session (`auth: false` never sends the token).
+ */
+export async function request(method, path, { auth = true, ...options } = {}) {
+  const token = auth ? await freshToken() : null;
+  try {
+    return await send(method, path, { ...options, token });
+  } catch (e) {
+    if (e.status === 401 && token) onUnauthorized(e.message);
+    throw e;
+  }
 }
 
 export const api = {
@@ -74,6 +126,20 @@ export const api = {
   product: (id) => request('GET', `/api/products/${encodeURIComponent(id)}`, { auth: false }),
   register: (body) => request('POST', '/api/auth/register', { body, auth: false }),
   login: (body) => request('POST', '/api/auth/login', { body, auth: false }),
+  verifyEmail: (body) => request('POST', '/api/auth/verify-email', { body, auth: false }),
+  resendVerification: () => request('POST', '/api/auth/verify-email/resend', { body: {} }),
+  forgotPassword: (body) => request('POST', '/api/auth/forgot-password', { body, auth: false }),
+  resetPassword: (body) => request('POST', '/api/auth/reset-password', { body, auth: false }),
+  changePassword: (body) => request('POST', '/api/auth/password', { body }),
+  /** Ends this session (its refresh token), or with `everywhere` every one. */
+  logout: ({ everywhere = false } = {}) => {
+    const s = session.get();
+    const body = everywhere ? { everywhere: true } : { refreshToken: s && s.refreshToken ? s.refreshToken : undefined };
+    return request('POST', '/api/auth/logout', { body, auth: everywhere });
+  },
+  totpSetup: () => request('POST', '/api/auth/totp/setup', { body: {} }),
+  totpConfirm: (code) => request('POST', '/api/auth/totp/confirm', { body: { code } }),
+  totpDisable: (password) => request('POST', '/api/auth/totp/disable', { body: { password } }),
   profile: () => request('GET', '/api/auth/profile'),
   updateProfile: (body) => request('PUT', '/api/auth/profile', { body }),
   placeOrder: (body, idempotencyKey) => request('POST', '/api/orders', { body, headers: { 'Idempotency-Key': idempotencyKey } }),

@@ -1,4 +1,4 @@
-// Client-side state: the session (JWT + user) and the cart, in localStorage.
+// Client-side state: the session (tokens + user) and the cart, in localStorage.
 // Nothing here is trusted by the API: the token is verified there and every
 // price is recomputed from the catalog when an order is placed.
 
@@ -39,16 +39,28 @@ export function claims(token) {
   }
 }
 
+/**
+ * The session: a short-lived access token (its claims say when it expires),
+ * the refresh token that renews it, and the user. An expired access token
+ * with a refresh token is still a session: the next request renews it.
+ */
 export const session = {
   get() {
     const s = read(SESSION_KEY, null);
     if (!s || !s.token) return null;
     const c = claims(s.token);
-    if (!c || (typeof c.exp === 'number' && c.exp * 1000 <= Date.now())) {
+    const expiresAt = c && typeof c.exp === 'number' ? c.exp * 1000 : 0;
+    if (!c || (expiresAt <= Date.now() && !s.refreshToken)) {
       localStorage.removeItem(SESSION_KEY);
       return null;
     }
-    return { token: s.token, user: s.user || {}, role: c.role || (s.user && s.user.role) || 'customer' };
+    return {
+      token: s.token,
+      refreshToken: s.refreshToken || null,
+      expiresAt,
+      user: s.user || {},
+      role: c.role || (s.user && s.user.role) || 'customer',
+    };
   },
   token() {
     const s = this.get();
@@ -58,8 +70,9 @@ export const session = {
     const s = this.get();
     return !!s && s.role === 'admin';
   },
-  set(token, user) {
-    write(SESSION_KEY, { token, user });
+  /** A sign-in's answer: {token, refreshToken, user}. */
+  set({ token, refreshToken, user }) {
+    write(SESSION_KEY, { token, refreshToken: refreshToken || null, user });
   },
   updateUser(user) {
     const s = read(SESSION_KEY, null);
