@@ -1,10 +1,10 @@
 // Hash router and the shell (navigation, skip link, sign-out on 401).
 import { h, render, errorBox, toast, enableFocusOnRender } from './ui.js';
 import { session, cart, onChange } from './store.js';
-import { setUnauthorizedHandler } from './api.js';
+import { setUnauthorizedHandler, freshToken, api, RENEW_BEFORE_MS } from './api.js';
 import { catalogPage } from './pages/catalog.js';
 import { productPage } from './pages/product.js';
-import { loginPage, registerPage } from './pages/auth.js';
+import { loginPage, registerPage, verifyEmailPage, forgotPasswordPage, resetPasswordPage } from './pages/auth.js';
 import { cartPage } from './pages/cart.js';
 import { checkoutPage } from './pages/checkout.js';
 import { ordersPage, orderDetailPage } from './pages/orders.js';
@@ -16,6 +16,9 @@ const routes = [
   { pattern: /^\/product\/([^/]+)$/, page: productPage, nav: 'catalog' },
   { pattern: /^\/login$/, page: loginPage, nav: 'login' },
   { pattern: /^\/register$/, page: registerPage, nav: 'register' },
+  { pattern: /^\/verify-email$/, page: verifyEmailPage, nav: 'profile' },
+  { pattern: /^\/forgot-password$/, page: forgotPasswordPage, nav: 'login' },
+  { pattern: /^\/reset-password$/, page: resetPasswordPage, nav: 'login' },
   { pattern: /^\/cart$/, page: cartPage, nav: 'cart' },
   { pattern: /^\/checkout$/, page: checkoutPage, nav: 'cart', auth: true },
   { pattern: /^\/orders$/, page: ordersPage, nav: 'orders', auth: true },
@@ -119,9 +122,23 @@ function renderNav() {
 }
 
 export function signOut() {
+  // Ends the session at the store too (its refresh token dies); the page does
+  // not wait for that answer.
+  api.logout().catch(() => {});
   session.clear();
   toast('You are signed out.');
   navigate('/');
+}
+
+// Renews the access token a minute before it expires, so a page left open
+// stays signed in; freshToken() does the renewal (once, across tabs).
+let renewTimer = null;
+function scheduleRenewal() {
+  clearTimeout(renewTimer);
+  const s = session.get();
+  if (!s || !s.refreshToken) return;
+  const wait = Math.max(1000, s.expiresAt - RENEW_BEFORE_MS - Date.now());
+  renewTimer = setTimeout(() => { freshToken().then(scheduleRenewal, scheduleRenewal); }, wait);
 }
 
 setUnauthorizedHandler(() => {
@@ -138,6 +155,8 @@ document.querySelector('[data-skip]').addEventListener('click', (e) => {
 });
 
 onChange(renderNav);
+onChange(scheduleRenewal);
+scheduleRenewal();
 window.addEventListener('hashchange', () => {
   enableFocusOnRender();
   route();
