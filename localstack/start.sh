@@ -49,6 +49,10 @@ else
   mkdir -p "$LS_FS" "$LS_CACHE/xdg-cache" "$LS_CACHE/tmp"
   cd "$LS_CACHE"
   : >"$LS_LOG"
+  # The storefront's local origin (spa/server.mjs, the stack's AllowedOrigin):
+  # LocalStack itself refuses cross-origin calls to function URLs (the order
+  # stream) from origins it does not know.
+  spa_port=${SPA_PORT:-$(( 8080 + LS_PORT - 4566 ))}
   # a clean environment: the caller's AWS_* must not leak into LocalStack
   env -i \
     HOME="$HOME" PATH="$LS_VENV/bin:/usr/local/bin:/usr/bin:/bin" LANG="${LANG:-C.UTF-8}" \
@@ -65,6 +69,7 @@ else
     PERSISTENCE=0 \
     SKIP_SSL_CERT_DOWNLOAD=1 \
     DISABLE_EVENTS=1 \
+    EXTRA_CORS_ALLOWED_ORIGINS="http://127.0.0.1:$spa_port,http://localhost:$spa_port" \
     setsid "$LS_VENV/bin/python" -m localstack.runtime.main </dev/null >>"$LS_LOG" 2>&1 &
   pid=$!
   echo "$pid" >"$LS_PIDFILE"

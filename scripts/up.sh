@@ -71,9 +71,9 @@ STORE_ADMIN="target/$profile/store-admin" STACK_OUTPUTS="$OUT/stack-outputs.json
   .cache/venv-infra/bin/python scripts/local-admin.py \
   "$ADMIN_EMAIL" "$ADMIN_PASSWORD" --out "$OUT/admin.json" >/dev/null
 
-step "storefront (spa/ into the stack's bucket, config.js with the API URL)"
+step "storefront (spa/ into the stack's bucket, config.js with the API and stream URLs)"
 output() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$OUT/stack-outputs.json" "$1"; }
-spa/deploy.sh "$(output SpaBucketName)" "$api_url"
+ORDER_STREAM_URL=$(output StorefrontStreamUrl) spa/deploy.sh "$(output SpaBucketName)" "$api_url"
 spa_url=$(output SpaUrl)
 echo "$spa_url" > "$OUT/spa-url"
 

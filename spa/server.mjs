@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // A small static server for the storefront (no dependencies).
 //
-//   node spa/server.mjs --api http://127.0.0.1:4566/_aws/execute-api/<id>/prod [--port 8080] [--host 127.0.0.1]
+//   node spa/server.mjs --api http://127.0.0.1:4566/_aws/execute-api/<id>/prod [--stream <OrderStreamUrl>] [--port 8080] [--host 127.0.0.1]
 //
 // The default port is SPA_PORT, else 8080 + (LS_PORT - 4566): 8080 beside
 // the default LocalStack. scripts/up.sh allows CORS for exactly that origin
 // (http://127.0.0.1:<port>), so serve there to use the local stack's API.
 //
-// Serves spa/public/ and answers /config.js with the API base URL, the same
+// Serves spa/public/ and answers /config.js with the API base URL and the
+// live order stream's URL (optional: without it order pages poll), the same
 // file spa/deploy.sh writes into the S3 bucket in AWS:
-//   window.STORE_CONFIG = {"apiBaseUrl": "..."};
+//   window.STORE_CONFIG = {"apiBaseUrl": "...", "orderStreamUrl": "..."};
 // --port 0 picks a free port; the first line printed is "listening <url>"
 // (and --port-file <path> receives the port), so scripts can find it.
 import http from 'node:http';
@@ -26,16 +27,17 @@ export function defaultPort(env = process.env) {
 }
 
 function parseArgs(argv) {
-  const args = { port: defaultPort(), host: '127.0.0.1', root: path.join(here, 'public'), api: process.env.API_BASE_URL || '' };
+  const args = { port: defaultPort(), host: '127.0.0.1', root: path.join(here, 'public'), api: process.env.API_BASE_URL || '', stream: process.env.ORDER_STREAM_URL || '' };
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--port') { args.port = Number(value); i += 1; }
     else if (flag === '--host') { args.host = value; i += 1; }
     else if (flag === '--root') { args.root = path.resolve(value); i += 1; }
     else if (flag === '--api') { args.api = value; i += 1; }
+    else if (flag === '--stream') { args.stream = value; i += 1; }
     else if (flag === '--port-file') { args.portFile = value; i += 1; }
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: node server.mjs --api <API base URL> [--port 8080|0] [--host 127.0.0.1] [--root dir] [--port-file f]');
+      console.log('usage: node server.mjs --api <API base URL> [--stream <order stream URL>] [--port 8080|0] [--host 127.0.0.1] [--root dir] [--port-file f]');
       process.exit(0);
     } else {
       console.error(`unknown argument: ${flag}`);
@@ -59,20 +61,25 @@ const TYPES = {
 };
 
 /** config.js: the only generated file. JSON-encoded, so no script injection. */
-export function configScript(apiBaseUrl) {
-  return `window.STORE_CONFIG = Object.freeze(${JSON.stringify({ apiBaseUrl: String(apiBaseUrl).replace(/\/+$/, '') })});\n`;
+export function configScript(apiBaseUrl, orderStreamUrl = '') {
+  const config = { apiBaseUrl: String(apiBaseUrl).replace(/\/+$/, '') };
+  if (orderStreamUrl) config.orderStreamUrl = String(orderStreamUrl);
+  return `window.STORE_CONFIG = Object.freeze(${JSON.stringify(config)});\n`;
 }
 
-function securityHeaders(apiBaseUrl) {
-  let apiOrigin = '';
-  try { apiOrigin = new URL(apiBaseUrl).origin; } catch { /* same origin only */ }
+function originOf(url) {
+  try { return new URL(url).origin; } catch { return ''; }
+}
+
+function securityHeaders(apiBaseUrl, orderStreamUrl) {
+  const origins = [...new Set([originOf(apiBaseUrl), originOf(orderStreamUrl)].filter(Boolean))];
   return {
     'Content-Security-Policy': [
       "default-src 'self'",
       "script-src 'self'",
       "style-src 'self'",
       "img-src 'self' data: https:",
-      `connect-src 'self'${apiOrigin ? ` ${apiOrigin}` : ''}`,
+      ["connect-src 'self'", ...origins].join(' '),
       "base-uri 'self'",
       "form-action 'self'",
       "frame-ancestors 'none'",
@@ -85,9 +92,9 @@ function securityHeaders(apiBaseUrl) {
   };
 }
 
-export function createServer({ root, api }) {
-  const headers = securityHeaders(api);
-  const config = configScript(api);
+export function createServer({ root, api, stream = '' }) {
+  const headers = securityHeaders(api, stream);
+  const config = configScript(api, stream);
   return http.createServer(async (req, res) => {
     const send = (status, type, body) => {
       res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });

@@ -1,9 +1,12 @@
 // #/orders — the caller's orders with status badges.
-// #/orders/{id} — the processing timeline, updated by polling the API every
-// second while the order is not final (no reload), error states, processing
-// details, and Cancel while the order can still be cancelled.
+// #/orders/{id} — the processing timeline, live while the order is not final:
+// the order-stream function's events say when it changed and the page reads
+// the order then; without the stream (or when it ends first) the page polls
+// the API every second. Error states, processing details, and Cancel while
+// the order can still be cancelled.
 import { h, render, money, errorBox, formatDate, statusBadge, toast, STATUS_LABELS } from '../ui.js';
-import { api } from '../api.js';
+import { api, freshToken } from '../api.js';
+import { followOrder, STREAM_BASE } from '../stream.js';
 
 export const FINAL = new Set(['delivered', 'cancelled', 'failed']);
 export const CANCELLABLE = new Set(['new', 'validating', 'validated']);
@@ -240,6 +243,9 @@ export async function orderDetailPage(ctx) {
   let lastStatus = null;
   let lastProblem = null;
   let failures = 0;
+  // 'live' while the stream is followed, 'polling' otherwise.
+  let mode = STREAM_BASE ? 'live' : 'polling';
+  let lastIndex = null;
   ctx.onLeave(() => {
     stopped = true;
     clearTimeout(timer);
@@ -252,7 +258,7 @@ export async function orderDetailPage(ctx) {
   const live = h('p', { class: 'visually-hidden', role: 'status', 'aria-live': 'polite', dataset: { testid: 'live' } });
   const problemSlot = h('div', { dataset: { testid: 'problem' } });
   const actionSlot = h('div', { class: 'form-actions', dataset: { testid: 'actions' } });
-  const pollNote = h('p', { class: 'hint', dataset: { testid: 'poll-note' } });
+  const pollNote = h('p', { class: 'hint live-note', dataset: { testid: 'poll-note' } });
   const timelineSlot = h('div');
   const detailsSlot = h('div');
   const itemsSlot = h('div');
@@ -306,7 +312,11 @@ export async function orderDetailPage(ctx) {
     } else if (!cancelling) {
       actionSlot.replaceChildren(...(cancelError.childNodes.length ? [cancelError] : []));
     }
-    pollNote.textContent = FINAL.has(status) ? '' : 'This page updates by itself while your order is processed.';
+    pollNote.dataset.mode = FINAL.has(status) ? 'final' : mode;
+    pollNote.textContent = FINAL.has(status) ? ''
+      : mode === 'live' ? 'Live: this page changes as your order is processed.'
+        : 'This page updates by itself while your order is processed.';
+    lastIndex = (order.data.timeline || []).length - 1;
     timelineSlot.replaceChildren(timelineList(order));
     detailsSlot.replaceChildren(detailsList(order));
     itemsSlot.replaceChildren(itemsTable(order));
@@ -355,7 +365,61 @@ export async function orderDetailPage(ctx) {
             h('section', { class: 'panel', 'aria-labelledby': 'hist-title' }, h('h2', { id: 'hist-title' }, 'History'), historySlot))));
     }
     update(order);
-    if (!FINAL.has(order.state)) timer = setTimeout(() => poll(false), POLL_MS);
+    if (FINAL.has(order.state)) return;
+    if (first && mode === 'live') follow();
+    else timer = setTimeout(() => poll(false), POLL_MS);
+  }
+
+  // One read of the order at a time; a change seen meanwhile reads it again.
+  let reading = null;
+  let readAgain = false;
+  function readOrder() {
+    if (reading) {
+      readAgain = true;
+      return reading;
+    }
+    controller = new AbortController();
+    reading = api.order(id, controller.signal)
+      .then((order) => { if (!stopped) update(order); })
+      .catch(() => { /* the stream or the polling after it tries again */ })
+      .finally(() => {
+        reading = null;
+        if (readAgain && !stopped) {
+          readAgain = false;
+          readOrder();
+        }
+      });
+    return reading;
+  }
+
+  async function follow() {
+    const streamController = new AbortController();
+    ctx.onLeave(() => {
+      stopped = true;
+      clearTimeout(timer);
+      if (controller) controller.abort();
+      streamController.abort();
+    });
+    try {
+      await followOrder(id, {
+        token: await freshToken(),
+        lastEventId: lastIndex,
+        signal: streamController.signal,
+        onStatus: (event) => {
+          if (stopped) return;
+          badgeSlot.replaceChildren(statusBadge(event.status));
+          readOrder();
+        },
+      });
+    } catch {
+      // Unavailable: the page polls instead.
+    }
+    while (reading) await reading;
+    if (stopped || FINAL.has(lastStatus)) return;
+    mode = 'polling';
+    pollNote.dataset.mode = mode;
+    pollNote.textContent = 'This page updates by itself while your order is processed.';
+    timer = setTimeout(() => poll(false), POLL_MS);
   }
 
   await poll(true);
