@@ -9,8 +9,9 @@ command (`store-admin grant`, with AWS credentials). Standard library only.
 Needs the stack's outputs (`.cache/localstack/stack-outputs.json`, or
 $STACK_OUTPUTS), the AWS environment of `localstack/env.sh`, and the built
 `store-admin` ($STORE_ADMIN, default target/local/store-admin). Prints (and
-with --out writes) {"email", "password", "totpSecret"} as JSON: the secret is
-the hex key an authenticator app would hold, for the tests to compute codes.
+with --out writes) {"email", "password", "totpSecret", "lastStep"} as JSON:
+the secret is the hex key an authenticator app would hold, for the tests to
+compute codes, and lastStep the 30-second step whose code this script used.
 Re-running for an admin that exists checks it can sign in and reprints it.
 """
 
@@ -39,12 +40,17 @@ def totp(secret_hex: str, at: float) -> str:
     return f"{value % 1_000_000:06d}"
 
 
-def fresh_totp(secret_hex: str) -> str:
-    """A code of a step no earlier call used: a code is good once."""
-    step_left = 30 - time.time() % 30
-    if step_left < 2:
+def fresh_totp(secret_hex: str, admin: dict, after: int = -1) -> str:
+    """A code of a step later than `after` and not near its end (a code is
+    good once); the step goes into `admin["lastStep"]`, so the next sign-in
+    (spa/tests/sign-in-admin.mjs) takes a later one."""
+    while True:
+        now = time.time()
+        step_left = 30 - now % 30
+        if step_left >= 2 and int(now) // 30 > after:
+            admin["lastStep"] = int(now) // 30
+            return totp(secret_hex, now)
         time.sleep(step_left + 0.1)
-    return totp(secret_hex, time.time())
 
 
 class Api:
@@ -97,8 +103,10 @@ def main() -> None:
     if previous and previous.get("email") == admin["email"]:
         status, body = api.call("POST", "/api/auth/login", {
             "email": admin["email"], "password": admin["password"],
-            "totpCode": fresh_totp(previous["totpSecret"])})
+            "totpCode": fresh_totp(previous["totpSecret"], previous, previous.get("lastStep", -1))})
         if status == 200 and body["user"]["role"] == "admin":
+            with open(args.out, "w") as f:
+                json.dump(previous, f)
             print(json.dumps(previous))
             return
 
@@ -119,7 +127,7 @@ def main() -> None:
         sys.exit(f"local-admin: totp/setup answered {status}: {setup}")
     padded = setup["secret"] + "=" * (-len(setup["secret"]) % 8)
     admin["totpSecret"] = base64.b32decode(padded).hex()
-    status, body = api.call("POST", "/api/auth/totp/confirm", {"code": fresh_totp(admin["totpSecret"])}, token)
+    status, body = api.call("POST", "/api/auth/totp/confirm", {"code": fresh_totp(admin["totpSecret"], admin)}, token)
     if status != 200:
         sys.exit(f"local-admin: totp/confirm answered {status}: {body}")
     env = dict(os.environ, USERS_TABLE=outputs["UsersTableName"])

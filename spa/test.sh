@@ -3,7 +3,12 @@
 # against a deployed API: by default the tests' own LocalStack stack,
 # serverless-store-test (scripts/test.sh deploys it), never the demo store.
 #
-#   spa/test.sh [API_BASE_URL]      # default: .cache/localstack/stacks/serverless-store-test/api-url
+#   spa/test.sh [API_BASE_URL]      # default: the api-url of STACK_DIR
+#
+# STACK_DIR (default .cache/localstack/stacks/serverless-store-test) holds
+# the stack's files scripts/up.sh wrote: api-url, stack-outputs.json (the
+# order stream's StorefrontStreamUrl) and admin.json (the local admin, whom
+# this script signs in once, with a TOTP code, for every test file).
 #
 # Installs what it needs: the pinned npm dependencies (npm ci, skipped while
 # package-lock.json is unchanged) and the chromium package (apt) when
@@ -20,9 +25,9 @@ ROOT=$(cd "$SPA/.." && pwd)
 cd "$SPA"
 
 api=${1:-}
-test_api_url=$ROOT/.cache/localstack/stacks/serverless-store-test/api-url
-if [[ -z $api && -f $test_api_url ]]; then
-  api=$(cat "$test_api_url")
+STACK_DIR=${STACK_DIR:-$ROOT/.cache/localstack/stacks/serverless-store-test}
+if [[ -z $api && -f $STACK_DIR/api-url ]]; then
+  api=$(cat "$STACK_DIR/api-url")
 fi
 if [[ -z $api ]]; then
   echo "spa/test.sh: no API URL: pass it as \$1 or deploy the tests' stack (STACK_NAME=serverless-store-test scripts/up.sh)" >&2
@@ -72,7 +77,9 @@ trap cleanup EXIT
 
 # On server.mjs's default port: its origin is the one scripts/up.sh allows
 # for CORS (AllowedOrigin: SPA_PORT, else 8080 + LS_PORT - 4566).
-node server.mjs --host 127.0.0.1 --api "$api" --port-file "$work/port" > "$work/server.log" 2>&1 &
+stream=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("StorefrontStreamUrl", ""))' "$STACK_DIR/stack-outputs.json")
+echo "== order stream ${stream:-(none: order pages poll)}"
+node server.mjs --host 127.0.0.1 --api "$api" --stream "$stream" --port-file "$work/port" > "$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 50); do
   [[ -s $work/port ]] && break
@@ -81,6 +88,12 @@ for _ in $(seq 1 50); do
 done
 spa_url="http://127.0.0.1:$(cat "$work/port")"
 echo "== storefront $spa_url"
+
+echo "== the admin signs in (once, with TOTP)"
+export ADMIN_FILE=$STACK_DIR/admin.json TOTP_CLAIMS_DIR=$work
+ADMIN_SESSION_FILE=$work/admin-session.json
+STORE_API_URL="$api" node tests/sign-in-admin.mjs > "$ADMIN_SESSION_FILE"
+export ADMIN_SESSION_FILE
 
 echo "== browser tests"
 started=$(date +%s)

@@ -65,7 +65,7 @@ describe('accessibility', () => {
   test('every page has one h1 and no unlabelled control', async () => {
     const { page } = b;
     const user = await newCustomer();
-    for (const route of ['/', '/#/product/prod-001', '/#/login', '/#/register', '/#/cart']) {
+    for (const route of ['/', '/#/product/prod-001', '/#/login', '/#/register', '/#/cart', '/#/forgot-password', '/#/reset-password']) {
       await page.goto(route);
       await page.locator('h1').waitFor();
       await page.waitForLoadState('networkidle');
@@ -76,7 +76,7 @@ describe('accessibility', () => {
     }
     await signIn(page, user);
     await addToCart(page, product.id, 1);
-    for (const route of ['/#/cart', '/#/checkout', '/#/profile', '/#/orders']) {
+    for (const route of ['/#/cart', '/#/checkout', '/#/profile', '/#/orders', '/#/verify-email']) {
       await page.goto(route);
       await page.locator('h1').waitFor();
       await page.waitForLoadState('networkidle');

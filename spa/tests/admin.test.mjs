@@ -4,10 +4,8 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   useBrowser, screenshot, newCustomer, newProduct, archiveProduct, signIn, apiCall, getOrder,
-  ADMIN_EMAIL, ADMIN_PASSWORD, adminToken,
+  signInAdmin, useSession, adminSession,
 } from './helpers.mjs';
-
-const admin = { email: ADMIN_EMAIL, password: ADMIN_PASSWORD };
 
 async function orderUntilFinal(token, productId, zip) {
   const res = await apiCall('POST', '/api/orders', {
@@ -28,14 +26,14 @@ describe('admin', () => {
   const b = useBrowser();
   let product;
   before(async () => {
-    await adminToken(); // registers the admin on a fresh stack
     product = await newProduct({ stock: 5, price: 7, name: 'Admin Crate' });
   });
   after(async () => { if (product) await archiveProduct(product.id); });
 
   test('an admin changes a product stock', async () => {
     const { page } = b;
-    await signIn(page, admin);
+    // The form asks an admin for the authenticator's code after the password.
+    await signInAdmin(page);
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Admin', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: 'Store admin' }).waitFor();
     const row = page.locator(`[data-testid="admin-product"][data-product-id="${product.id}"]`);
@@ -67,7 +65,7 @@ describe('admin', () => {
     assert.equal(delivered.state, 'delivered');
     assert.equal(failed.state, 'failed');
 
-    await signIn(page, admin);
+    await useSession(page, adminSession());
     await page.goto('/#/admin');
     const orders = page.getByTestId('orders-table');
     await page.locator(`[data-testid="order-row"][data-order-id="${delivered.id}"]`).waitFor();

@@ -17,6 +17,9 @@ describe('auth', () => {
     await page.getByLabel('Password').fill(PASSWORD);
     await screenshot(page, 'register');
     await page.getByRole('button', { name: 'Create account' }).click();
+    // Signed in at once; the address is confirmed next, or later.
+    await page.getByRole('heading', { level: 1, name: 'Confirm your email' }).waitFor();
+    await page.getByRole('link', { name: 'Later' }).click();
     // Back on the catalog with the signed-in navigation.
     await page.getByRole('heading', { level: 1, name: 'Products' }).waitFor();
     const nav = page.getByRole('navigation', { name: 'Main' });
@@ -94,10 +97,16 @@ describe('auth', () => {
     const user = await newCustomer();
     await signIn(page, user);
     await page.goto('/#/profile');
+    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('store.session')));
+    const logout = page.waitForResponse((r) => r.url().endsWith('/api/auth/logout'));
     await page.getByTestId('sign-out').click();
     await page.getByRole('heading', { level: 1, name: 'Products' }).waitFor();
     await page.getByRole('link', { name: 'Sign in' }).waitFor();
     assert.equal(await page.evaluate(() => localStorage.getItem('store.session')), null);
+    // The session ended at the store too: its refresh token is dead.
+    assert.equal((await logout).status(), 200);
+    const refresh = await apiCall('POST', '/api/auth/refresh', { body: { refreshToken: stored.refreshToken } });
+    assert.equal(refresh.status, 401);
     // Protected pages ask to sign in again.
     await page.goto('/#/orders');
     await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { unusedTotp } from './totp.mjs';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -17,13 +18,21 @@ export const API_URL = (process.env.STORE_API_URL || '').replace(/\/+$/, '');
 export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR || path.resolve(here, '../../target/screenshots');
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const PASSWORD = 'customer-password';
-export const ADMIN_EMAIL = 'admin@store.test';
-export const ADMIN_PASSWORD = 'admin-password-for-tests';
+/** LocalStack's own endpoint (its SES mailbox is at /_aws/ses). */
+export const LOCALSTACK_URL = API_URL ? new URL(API_URL).origin : '';
+/**
+ * The stack's admin, made by scripts/local-admin.py ({email, password,
+ * totpSecret (hex)}), and the session spa/test.sh signed it in with once
+ * ({token, refreshToken, user}): a TOTP code is good once, so the files
+ * share one sign-in instead of each making its own.
+ */
+export const ADMIN = process.env.ADMIN_FILE ? JSON.parse(fs.readFileSync(process.env.ADMIN_FILE, 'utf8')) : null;
+const ADMIN_SESSION = process.env.ADMIN_SESSION_FILE ? JSON.parse(fs.readFileSync(process.env.ADMIN_SESSION_FILE, 'utf8')) : null;
 /** How long an order may take to reach a final status on the local stack. */
 export const ORDER_DEADLINE_MS = Number(process.env.ORDER_DEADLINE_MS || 90_000);
 
-if (!SPA_URL || !API_URL) {
-  throw new Error('SPA_URL and STORE_API_URL must be set: run spa/test.sh');
+if (!SPA_URL || !API_URL || !ADMIN || !ADMIN_SESSION) {
+  throw new Error('SPA_URL, STORE_API_URL, ADMIN_FILE and ADMIN_SESSION_FILE must be set: run spa/test.sh');
 }
 
 export const CHROMIUM_ARGS = [
@@ -98,19 +107,59 @@ export async function newCustomer(name = 'Browser Tester') {
   const email = uniqueEmail();
   const res = await apiCall('POST', '/api/auth/register', { body: { email, password: PASSWORD, name } });
   assert.equal(res.status, 201, `register: ${JSON.stringify(res.body)}`);
-  return { email, password: PASSWORD, name, token: res.body.token, id: res.body.user.id };
+  return { email, password: PASSWORD, name, token: res.body.token, refreshToken: res.body.refreshToken, id: res.body.user.id };
 }
 
-/** The admin of the deployment's ADMIN_EMAILS, registered on first use. */
+const sleep = (ms) => new Promise((resolve) => { setTimeout(resolve, ms); });
+
+/** The admin's access token (spa/test.sh's sign-in). */
 export async function adminToken() {
-  const reg = await apiCall('POST', '/api/auth/register', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD, name: 'Admin' } });
-  if (reg.status === 201) {
-    assert.equal(reg.body.user.role, 'admin', 'admin@store.test must be in ADMIN_EMAILS');
-    return reg.body.token;
+  return ADMIN_SESSION.token;
+}
+
+/** Starts `page`'s browser context signed in with an API session, no sign-in form. */
+export async function useSession(page, signedIn) {
+  await page.context().addInitScript((value) => {
+    if (!localStorage.getItem('store.session')) localStorage.setItem('store.session', value);
+  }, JSON.stringify({ token: signedIn.token, refreshToken: signedIn.refreshToken, user: signedIn.user }));
+}
+
+/** The admin, signed in through the form with its authenticator code. */
+export async function signInAdmin(page) {
+  await page.goto('/#/login');
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('Authentication code').fill(await unusedTotp(ADMIN.totpSecret, 'admin', { after: ADMIN.lastStep ?? -1 }));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+/** The admin session spa/test.sh made, for a browser context. */
+export function adminSession() {
+  return ADMIN_SESSION;
+}
+
+/** The text of the newest mail LocalStack's SES holds for `to`. */
+export async function mailTo(to, { containing = /\b\d{6}\b/, after = 0, timeout = 30_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const res = await fetch(`${LOCALSTACK_URL}/_aws/ses`);
+    const { messages = [] } = await res.json();
+    const mine = messages.filter((m) => (m.Destination?.ToAddresses || []).includes(to)
+      && Date.parse(m.Timestamp || 0) >= after);
+    for (const m of mine.reverse()) {
+      const text = m.Body?.text_part || '';
+      if (containing.test(text)) return text;
+    }
+    if (Date.now() > deadline) throw new Error(`no mail to ${to} matching ${containing}`);
+    await sleep(300);
   }
-  const login = await apiCall('POST', '/api/auth/login', { body: { email: ADMIN_EMAIL, password: ADMIN_PASSWORD } });
-  assert.equal(login.status, 200, `admin login: ${JSON.stringify(login.body)}`);
-  return login.body.token;
+}
+
+/** The 6-digit code of the newest mail to `to`. */
+export async function mailedCode(to, options) {
+  return (await mailTo(to, options)).match(/\b(\d{6})\b/)[1];
 }
 
 /** A product of our own with a known stock, so tests never share stock. */

@@ -240,7 +240,8 @@ describe('order pipeline in the browser', () => {
     await page.goto(`/#/orders/${id}`);
     await page.getByTestId('cancel-order').click();
     await page.getByRole('alert').filter({ hasText: 'Could not cancel: order can no longer be cancelled: it is delivered' }).waitFor();
-    // The page keeps polling and catches up with the truth.
+    // The page keeps following the order and catches up with the truth.
     await waitForStatus(page, 'delivered', 10_000);
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
   });
 });
