@@ -26,7 +26,19 @@ PRICE = {
     "api_gateway_request": 3.50 / 1_000_000,  # REST API, first 333 M
     "logs_gb_ingested": 0.50,  # CloudWatch Logs, standard class
     "ses_email": 0.10 / 1_000,
+    "cloudfront_https_request": 0.0100 / 10_000,
 }
+# The live order stream (functions/order-stream): OrderStreamFunction's
+# MemorySize in infra/template.yaml, and StreamTimes::default's one
+# consistent GetItem a second (an order item is under 4 KB: one read unit;
+# the function is busy the whole time a page watches).
+STREAM_MEMORY_GB = 128 / 1024
+STREAM_READS_PER_SECOND = 1
+STREAM_CAP_SECONDS = 60
+# What the storefront did before, and does when the stream is unavailable:
+# a GET of the order a second, through API Gateway to the orders function
+# (its measured warm duration is a few ms; 10 ms at 256 MB is generous).
+POLL_FUNCTION_GB_S = 0.010 * 256 / 1024
 # Our TransactWriteItems write 2-3 items for a one-line order and a
 # transactional write costs 2 units per item; the request log does not show
 # item counts, so count 3 items (the larger case).
@@ -76,11 +88,28 @@ def per_order_lines(counts: dict, architecture: str) -> list[tuple[str, str, flo
     ]
 
 
+def watch_per_minute(architecture: str) -> dict[str, float]:
+    """Dollars per minute a shopper watches an order page: the stream, and
+    the one-a-second polling it replaces."""
+    stream = (
+        60 * STREAM_MEMORY_GB * PRICE["lambda_gb_s"][architecture]
+        + (60 / STREAM_CAP_SECONDS) * (PRICE["lambda_request"] + PRICE["cloudfront_https_request"])
+        + 60 * STREAM_READS_PER_SECOND * PRICE["dynamodb_read_unit"]
+    )
+    polling = 60 * (
+        PRICE["api_gateway_request"] + PRICE["cloudfront_https_request"] + PRICE["lambda_request"]
+        + POLL_FUNCTION_GB_S * PRICE["lambda_gb_s"][architecture] + PRICE["dynamodb_read_unit"]
+    )
+    return {"stream": stream, "polling": polling}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("stack_json", type=Path)
     parser.add_argument("--architecture", choices=sorted(PRICE["lambda_gb_s"]), default="arm64")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--watch-minutes", type=float, default=1.0,
+                        help="minutes a shopper watches each order's page live (default 1)")
     args = parser.parse_args()
     counts = json.loads(args.stack_json.read_text())["counts"]
     lines = per_order_lines(counts, args.architecture)
@@ -92,11 +121,17 @@ def main():
         print(f"{item:<34} {quantity:>12} {cost * 1000:>17.4f}")
     print(f"{'total without email':<34} {'':>12} {without_email * 1000:>17.4f}")
     print(f"{'total with email':<34} {'':>12} {total * 1000:>17.4f}")
+    watch = watch_per_minute(args.architecture)
+    print(f"watching an order live, per minute: "
+          f"stream ${watch['stream']:.7f}, polling ${watch['polling']:.7f}; "
+          f"{args.watch_minutes:g} min per order adds ${watch['stream'] * args.watch_minutes * 1000:.4f} per 1,000 orders")
     if args.json:
         args.json.write_text(json.dumps({
             "region": REGION, "prices_as_of": PRICES_AS_OF, "architecture": args.architecture,
             "lines": [{"item": i, "per_order": q, "usd_per_1000": c * 1000} for i, q, c in lines],
             "usd_per_1000_without_email": without_email * 1000, "usd_per_1000_with_email": total * 1000,
+            "watch": {"minutes_per_order": args.watch_minutes, "usd_per_minute": watch,
+                      "usd_per_1000_orders": watch["stream"] * args.watch_minutes * 1000},
         }, indent=1))
 
 
