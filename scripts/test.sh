@@ -6,7 +6,9 @@
 #      same template as a stack of the tests' own (serverless-store-test) and
 #      the ignored scenarios of tests/ (integration-tests) against it
 #   4. the storefront in Chromium      spa/test.sh against the tests' stack
-#   5. the demo store is untouched     its catalog and table counts as before 3;
+#   5. the API fuzzed                  scripts/fuzz-api.sh: Schemathesis against
+#      infra/openapi.yaml on the tests' stack, no 5xx, no contract violation
+#   6. the demo store is untouched     its catalog and table counts as before 3;
 #      when this run started LocalStack, exactly the seed catalog and no orders
 # Stops the LocalStack it started (one already running is left running, with
 # both stacks deployed: a re-run only redeploys what changed).
@@ -52,6 +54,9 @@ STACK_NAME=$TEST_STACK STACK_OUTPUTS=$PWD/$test_dir/stack-outputs.json \
 
 echo "== storefront in Chromium"
 spa/test.sh "$(cat "$test_dir/api-url")"
+
+echo "== the API fuzzed against infra/openapi.yaml ($TEST_STACK)"
+scripts/fuzz-api.sh "$(cat "$test_dir/api-url")" "$test_dir/admin.json"
 
 echo "== the demo store after the tests ($DEMO_STACK)"
 exact=()
