@@ -112,4 +112,31 @@ describe('catalog', () => {
     await page.getByRole('heading', { level: 1, name: 'Product not found' }).waitFor();
     await page.getByRole('alert').filter({ hasText: 'product prod-does-not-exist not found' }).waitFor();
   });
+
+  test('the grid follows the listing\'s cursor past the first page', async () => {
+    const { page } = b;
+    // The real first page, then a second one the API points to: every
+    // product of both is on the grid.
+    const cursors = [];
+    await page.route('**/api/products?*', async (route) => {
+      const url = new URL(route.request().url());
+      cursors.push(url.searchParams.get('cursor'));
+      if (url.searchParams.get('cursor') === 'p2') {
+        return route.fulfill({
+          json: { items: [{ id: 'zz-page-two', state: 'active', data: { name: 'Page Two Lamp', price: 5, category: 'Test', description: 'x', image: '', stock: 3 } }], nextCursor: null },
+          headers: { 'Access-Control-Allow-Origin': '*' },
+        });
+      }
+      const response = await route.fetch();
+      const body = await response.json();
+      assert.equal(url.searchParams.get('limit'), '100', 'pages of the API\'s maximum');
+      return route.fulfill({ response, json: { ...body, nextCursor: 'p2' } });
+    });
+    await page.goto('/');
+    const grid = page.getByRole('list', { name: 'Products' });
+    await grid.getByRole('link', { name: 'Page Two Lamp', exact: true }).waitFor();
+    await grid.getByRole('link', { name: 'Mechanical Keyboard', exact: true }).waitFor();
+    assert.deepEqual(cursors, [null, 'p2']);
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+  });
 });

@@ -115,13 +115,29 @@ export async function request(method, path, { auth = true, ...options } = {}) {
   }
 }
 
+/** Products per page, the API's maximum; and how many pages a list reads at most. */
+const PRODUCT_PAGE = 100;
+const MAX_PRODUCT_PAGES = 20;
+
 export const api = {
-  products: (params = {}) => {
-    const q = new URLSearchParams();
-    if (params.category) q.set('category', params.category);
-    if (params.q) q.set('q', params.q);
-    const qs = q.toString();
-    return request('GET', `/api/products${qs ? `?${qs}` : ''}`, { auth: false });
+  /**
+   * Every active product (matching `category` / `q`), page by page: the API
+   * answers at most 100 a page and a cursor to the next.
+   */
+  products: async (params = {}) => {
+    const all = [];
+    let cursor = null;
+    for (let page = 0; page < MAX_PRODUCT_PAGES; page += 1) {
+      const q = new URLSearchParams({ limit: String(PRODUCT_PAGE) });
+      if (params.category) q.set('category', params.category);
+      if (params.q) q.set('q', params.q);
+      if (cursor) q.set('cursor', cursor);
+      const { items, nextCursor } = await request('GET', `/api/products?${q}`, { auth: false });
+      all.push(...items);
+      if (!nextCursor) break;
+      cursor = nextCursor;
+    }
+    return all;
   },
   product: (id) => request('GET', `/api/products/${encodeURIComponent(id)}`, { auth: false }),
   register: (body) => request('POST', '/api/auth/register', { body, auth: false }),
