@@ -15,11 +15,29 @@
 # SKIP_STACK=1 runs 1 and 2 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+started=$(date +%s)
+# "== stage (at N s)": where the run's time goes.
+stage() { echo "== $* (at $(( $(date +%s) - started )) s)"; }
 
-echo "== unit tests (no network)"
+# The pinned tools download and install while the unit tests compile (one
+# is network, the other CPU); each script returns at once when already done.
+mkdir -p target
+tools_log=target/tool-install.log
+tools=(scripts/install-infra-tools.sh)
+[[ ${SKIP_STACK:-0} == 1 ]] || tools+=(localstack/install.sh scripts/install-fuzz-tools.sh)
+( for tool in "${tools[@]}"; do "$tool" || exit 1; done ) > "$tools_log" 2>&1 &
+tools_pid=$!
+
+stage "unit tests (no network)"
 cargo test --profile local --workspace --locked
 
-echo "== infrastructure checks"
+if ! wait "$tools_pid"; then
+  cat "$tools_log" >&2
+  echo "test.sh: installing the pinned tools failed (above)" >&2
+  exit 1
+fi
+
+stage "infrastructure checks"
 scripts/check-infra.sh
 
 if [[ ${SKIP_STACK:-0} == 1 ]]; then
@@ -27,7 +45,7 @@ if [[ ${SKIP_STACK:-0} == 1 ]]; then
   exit 0
 fi
 
-echo "== end to end on LocalStack"
+stage "end to end on LocalStack"
 # shellcheck source=../localstack/lib.sh
 . localstack/lib.sh
 # shellcheck source=stacks.sh
@@ -42,7 +60,7 @@ demo=$(stack_dir "$DEMO_STACK")
 mkdir -p target
 "$LS_VENV/bin/python" scripts/store_state.py snapshot "$demo/stack-outputs.json" target/demo-store-before.json
 
-echo "== the tests' own stack: $TEST_STACK"
+stage "the tests' own stack: $TEST_STACK"
 STACK_NAME=$TEST_STACK scripts/up.sh
 test_dir=$(stack_dir "$TEST_STACK")
 # The integration-tests targets by name, with --workspace: `-p` would resolve
@@ -52,14 +70,15 @@ STACK_NAME=$TEST_STACK STACK_OUTPUTS=$PWD/$test_dir/stack-outputs.json \
   --test stores --test accounts --test privacy --test stream \
   -- --ignored --test-threads "${E2E_THREADS:-4}"
 
-echo "== storefront in Chromium"
+stage "storefront in Chromium"
 spa/test.sh "$(cat "$test_dir/api-url")"
 
-echo "== the API fuzzed against infra/openapi.yaml ($TEST_STACK)"
+stage "the API fuzzed against infra/openapi.yaml ($TEST_STACK)"
 scripts/fuzz-api.sh "$(cat "$test_dir/api-url")" "$test_dir/admin.json"
 
-echo "== the demo store after the tests ($DEMO_STACK)"
+stage "the demo store after the tests ($DEMO_STACK)"
 exact=()
 [[ $fresh == 1 ]] && exact=(--exact)
 "$LS_VENV/bin/python" scripts/store_state.py check "$demo/stack-outputs.json" target/demo-store-before.json \
   shared/seed/products.json "${exact[@]}"
+stage "all passed"
