@@ -239,6 +239,8 @@ export async function orderDetailPage(ctx) {
 
   let timer = null;
   let controller = null;
+  // The live stream's, while the page follows it.
+  const streamController = new AbortController();
   let stopped = false;
   let lastStatus = null;
   let lastProblem = null;
@@ -250,6 +252,7 @@ export async function orderDetailPage(ctx) {
     stopped = true;
     clearTimeout(timer);
     if (controller) controller.abort();
+    streamController.abort();
   });
 
   // Stable regions, updated in place so focus and screen readers are not disturbed.
@@ -393,13 +396,6 @@ export async function orderDetailPage(ctx) {
   }
 
   async function follow() {
-    const streamController = new AbortController();
-    ctx.onLeave(() => {
-      stopped = true;
-      clearTimeout(timer);
-      if (controller) controller.abort();
-      streamController.abort();
-    });
     try {
       await followOrder(id, {
         token: await freshToken(),
