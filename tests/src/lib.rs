@@ -417,6 +417,34 @@ impl Stack {
         }
     }
 
+    /// Waits for `count` mails to `email` whose text names `order_id`, so
+    /// the verification mail sent at registration is not counted.
+    pub async fn await_order_mail(
+        &self,
+        email: &str,
+        order_id: &str,
+        count: usize,
+        deadline: Duration,
+    ) -> Vec<Value> {
+        let start = Instant::now();
+        loop {
+            let mail: Vec<Value> = self
+                .mail_to(email)
+                .await
+                .into_iter()
+                .filter(|m| {
+                    m["Body"]["text_part"]
+                        .as_str()
+                        .is_some_and(|text| text.contains(order_id))
+                })
+                .collect();
+            if mail.len() >= count || start.elapsed() > deadline {
+                return mail;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+
     pub async fn executions_named(&self, order_id: &str) -> usize {
         let sfn = aws_sdk_sfn::Client::new(&self.aws);
         let listed = sfn

@@ -65,8 +65,24 @@ async fn happy_path_two_products_reach_delivered() {
     ];
     let events = tap.await_events(id, &expected, EVENTS_DEADLINE).await;
     assert_eq!(in_time_order(events), expected);
-    let mail = stack.await_mail(&email, 5, EVENTS_DEADLINE).await;
-    assert_eq!(mail.len(), 5, "one mail per customer event: {mail:?}");
+    let mail = stack.await_order_mail(&email, id, 5, EVENTS_DEADLINE).await;
+    let short = &id[id.len() - 8..];
+    let mut subjects: Vec<String> = mail
+        .iter()
+        .map(|m| m["Subject"].as_str().unwrap_or_default().to_string())
+        .collect();
+    subjects.sort();
+    assert_eq!(
+        subjects,
+        [
+            format!("Order {short} confirmed"),
+            format!("Order {short} has shipped"),
+            format!("Order {short} was delivered"),
+            format!("Payment received for order {short}"),
+            format!("We received your order {short}"),
+        ],
+        "one mail per customer event"
+    );
     tap.close().await;
 }
 
