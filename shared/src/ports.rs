@@ -353,17 +353,26 @@ pub trait WorkflowStarter: Send + Sync {
     async fn start(&self, order: &Order) -> Result<(), WorkflowError>;
 }
 
+/// What the payment step asks the gateway for: an authorisation (a hold on
+/// the card) of the order's total, captured later when the parcel ships.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChargeRequest {
-    /// The order id: a retried charge must never charge twice.
-    pub idempotency_key: String,
+    /// The order id: a retried step must never authorise twice.
+    pub order_id: String,
+    /// Which try of the payment step this is: a declined card is tried
+    /// again with a new authorisation, a retried step with the same one.
+    pub attempt: u32,
     pub amount: Money,
+    /// ISO 4217, lower case, as Stripe spells it.
+    pub currency: String,
     pub payment_token: String,
 }
 
+/// An authorisation, and once captured, the money taken.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Charge {
+    /// The gateway's id (a Stripe PaymentIntent id, `pi_…`).
     pub transaction_id: String,
     pub last4: String,
     pub amount: Money,
@@ -376,20 +385,40 @@ pub struct Refund {
     pub amount: Money,
 }
 
+/// What giving an order's payment back did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Release {
+    /// The authorisation was cancelled: nothing was ever taken.
+    Voided { transaction_id: String },
+    /// The captured money was refunded.
+    Refunded(Refund),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PaymentError {
     #[error("payment declined: {0}")]
     Declined(String),
     #[error("payment gateway unavailable: {0}")]
     Transient(String),
+    /// The gateway refused the request itself (bad key, bad parameters, an
+    /// authorisation that expired): retrying will not help.
+    #[error("payment gateway refused the request: {0}")]
+    Permanent(String),
 }
 
+/// Authorise when the order is paid, capture when it ships, void or refund
+/// when it must be given back. Every call is idempotent per order.
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
-    async fn charge(&self, request: &ChargeRequest) -> Result<Charge, PaymentError>;
-    /// Refunds the charge made under `idempotency_key`; `None` when nothing
-    /// was charged. Refunding twice returns the first refund.
-    async fn refund(&self, idempotency_key: &str) -> Result<Option<Refund>, PaymentError>;
+    /// Authorises the order's total; a retry of the same attempt returns the
+    /// first authorisation.
+    async fn authorize(&self, request: &ChargeRequest) -> Result<Charge, PaymentError>;
+    /// Takes the authorised money; capturing again returns the capture.
+    /// `Permanent` if nothing was authorised.
+    async fn capture(&self, order_id: &str) -> Result<Charge, PaymentError>;
+    /// Voids an authorisation or refunds a capture; `None` when nothing was
+    /// authorised. Releasing twice returns the first release.
+    async fn release(&self, order_id: &str) -> Result<Option<Release>, PaymentError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -445,20 +474,36 @@ pub trait IdGenerator: Send + Sync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PaymentState {
-    /// Attempts were made, nothing was captured.
+    /// Attempts were made, nothing is held.
     Attempted,
+    /// The card is held for the total; nothing taken yet.
+    Authorized,
+    /// The money was taken (captured).
     Charged,
+    /// The authorisation was cancelled before any capture.
+    Voided,
     Refunded,
 }
 
-/// The simulated gateway's own book of charges (a real gateway keeps this on
-/// its side); lets tests and operators see what was charged and refunded.
+/// The provider's object made for one attempt, noted before the provider
+/// is asked to move money, so a step retried after a timeout finds it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingIntent {
+    pub attempt: u32,
+    pub id: String,
+}
+
+/// The store's book of an order's payment: only the gateway's ids, amounts
+/// and the card's last four digits, never card data.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PaymentRecord {
     pub order_id: String,
     pub state: PaymentState,
     pub attempts: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intent: Option<PendingIntent>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub charge: Option<Charge>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -470,8 +515,25 @@ pub trait PaymentLedger: Send + Sync {
     async fn get(&self, order_id: &str) -> StoreResult<Option<PaymentRecord>>;
     /// Counts one more attempt and returns the count including it.
     async fn record_attempt(&self, order_id: &str) -> StoreResult<u32>;
-    /// Records the capture unless one exists; returns the record that won.
-    async fn record_charge(&self, order_id: &str, charge: &Charge) -> StoreResult<PaymentRecord>;
+    /// Notes the provider's object for `intent.attempt` unless one is noted
+    /// for that attempt already; returns the record that won.
+    async fn record_intent(
+        &self,
+        order_id: &str,
+        intent: &PendingIntent,
+    ) -> StoreResult<PaymentRecord>;
+    /// Records the authorisation unless one exists; returns the record that
+    /// won.
+    async fn record_authorization(
+        &self,
+        order_id: &str,
+        charge: &Charge,
+    ) -> StoreResult<PaymentRecord>;
+    /// Moves an authorised payment to `Charged` or `Voided`; returns the
+    /// record as it now is (unchanged if it was there before).
+    /// `ConditionFailed` if it was neither authorised nor at `to`,
+    /// `NotFound` if there is no record.
+    async fn settle(&self, order_id: &str, to: PaymentState) -> StoreResult<PaymentRecord>;
     /// Marks a captured charge refunded; returns the record as it now is
     /// (unchanged if it was refunded before). `NotFound` if nothing was charged.
     async fn record_refund(&self, order_id: &str, refund: &Refund) -> StoreResult<PaymentRecord>;

@@ -79,6 +79,19 @@ impl From<StepError> for lambda_runtime::Diagnostic {
     }
 }
 
+/// A decline is the card's answer; a refusal of the request itself will
+/// not change on retry.
+impl From<crate::ports::PaymentError> for StepError {
+    fn from(error: crate::ports::PaymentError) -> Self {
+        use crate::ports::PaymentError;
+        match error {
+            PaymentError::Declined(reason) => StepError::PaymentDeclined(reason),
+            PaymentError::Transient(reason) => StepError::Transient(reason),
+            PaymentError::Permanent(reason) => StepError::Internal(reason),
+        }
+    }
+}
+
 /// The order a step works on; a missing one is `OrderNotFound`.
 pub async fn load_order(orders: &dyn OrderStore, input: &StepInput) -> Result<Order, StepError> {
     orders

@@ -428,7 +428,8 @@ fn simulated_gateway(world: &MemoryWorld) -> Arc<SimulatedGateway> {
     ))
 }
 
-/// A first capture per order (tok_visa approves), not an idempotent replay.
+/// A first authorisation per order (tok_visa approves), not an idempotent
+/// replay.
 async fn charge_order(plan: Plan) -> Row {
     let world = MemoryWorld::default();
     let step = charge_payment::ChargePayment {
@@ -448,19 +449,30 @@ async fn charge_order(plan: Plan) -> Row {
     Row::new("charge-payment", "charge order", samples)
 }
 
-/// Each order was charged (setup), so every call refunds a capture.
+/// Authorises `bench-0` … `bench-{calls - 1}`, as the payment step leaves
+/// them.
+async fn authorise_orders(gateway: &SimulatedGateway, calls: usize) {
+    for i in 0..calls {
+        let charge = ChargeRequest {
+            order_id: format!("bench-{i}"),
+            attempt: 1,
+            amount: Money::from_cents(34997),
+            currency: "usd".into(),
+            payment_token: "tok_visa".into(),
+        };
+        gateway.authorize(&charge).await.expect("authorised");
+    }
+}
+
+/// Each order was captured (setup), so every call refunds a capture.
 async fn refund_capture(plan: Plan) -> Row {
     let world = MemoryWorld::default();
     let gateway = simulated_gateway(&world);
+    authorise_orders(&gateway, plan.calls()).await;
     let mut inputs = Vec::with_capacity(plan.calls());
     for i in 0..plan.calls() {
         let id = format!("bench-{i}");
-        let charge = ChargeRequest {
-            idempotency_key: id.clone(),
-            amount: Money::from_cents(34997),
-            payment_token: "tok_visa".into(),
-        };
-        gateway.charge(&charge).await.expect("charged");
+        gateway.capture(&id).await.expect("captured");
         inputs.push(event_for(&id));
     }
     let step = refund_payment::RefundPayment { gateway };
@@ -477,9 +489,12 @@ async fn refund_capture(plan: Plan) -> Row {
 
 async fn buy_label(plan: Plan) -> Row {
     let world = MemoryWorld::default();
+    let gateway = simulated_gateway(&world);
+    authorise_orders(&gateway, plan.calls()).await;
     let step = create_shipment::CreateShipment {
         progress: world.progress(),
         carrier: Arc::new(SimulatedCarrier),
+        gateway,
     };
     let inputs = stored_orders(&world, plan.calls(), OrderStatus::Paid);
     let step = &step;

@@ -1,17 +1,15 @@
-//! Moves an order to `paying`, charges its total through the payment gateway
-//! with the order id as idempotency key (a retried step returns the first
-//! capture), then moves it to `paid` with the payment and publishes
-//! `order.paid`.
+//! Moves an order to `paying`, authorises its total through the payment
+//! gateway (a hold on the card, captured when the parcel ships; a retried
+//! step gets the first authorisation), then moves it to `paid` with the
+//! payment and publishes `order.paid`.
 
 use async_trait::async_trait;
 use serde::Serialize;
-use shared::adapters::aws::{self, ConfigError, SdkConfig};
-use shared::adapters::dynamodb::DynamoPaymentLedger;
-use shared::adapters::payment_sim::SimulatedGateway;
-use shared::adapters::UuidV7Ids;
+use shared::adapters::aws::{ConfigError, SdkConfig};
+use shared::adapters::payments;
 use shared::domain::{LifecycleEventKind, OrderRecord, OrderStatus, PaymentDetails};
 use shared::milestone::{Milestone, MilestoneInput, OrderProgress};
-use shared::ports::{ChargeRequest, PaymentError, PaymentGateway};
+use shared::ports::{ChargeRequest, PaymentGateway};
 use shared::step::{Step, StepError};
 use std::sync::Arc;
 
@@ -31,23 +29,11 @@ pub struct Charged {
 }
 
 impl ChargePayment {
-    pub fn from_env(config: &SdkConfig) -> Result<Self, ConfigError> {
-        let chaos = aws::env_or("PAYMENT_CHAOS_PERCENT", "0");
-        let chaos_percent = chaos.parse::<u8>().map_err(|e| ConfigError::Invalid {
-            name: "PAYMENT_CHAOS_PERCENT".into(),
-            reason: e.to_string(),
-        })?;
-        let ledger = Arc::new(DynamoPaymentLedger::new(
-            aws::dynamodb(config),
-            aws::env_required("PAYMENTS_TABLE")?,
-        ));
+    pub async fn from_env(config: &SdkConfig) -> Result<Self, ConfigError> {
         Ok(ChargePayment {
             progress: OrderProgress::from_env(config)?,
-            gateway: Arc::new(SimulatedGateway::new(
-                ledger,
-                Arc::new(UuidV7Ids),
-                chaos_percent,
-            )),
+            gateway: payments::gateway_from_env(config, payments::chaos_percent_from_env()?)
+                .await?,
         })
     }
 }
@@ -71,19 +57,21 @@ impl Step for ChargePayment {
             )
             .await?;
         let request = ChargeRequest {
-            idempotency_key: order.id.clone(),
+            order_id: order.id.clone(),
+            attempt: input.attempt,
             amount: order.total,
+            currency: order.currency.to_ascii_lowercase(),
             payment_token: order.payment_token.clone(),
         };
-        let charge = match self.gateway.charge(&request).await {
-            Ok(charge) => charge,
-            Err(PaymentError::Declined(reason)) => return Err(StepError::PaymentDeclined(reason)),
-            Err(PaymentError::Transient(reason)) => return Err(StepError::Transient(reason)),
-        };
+        let charge = self
+            .gateway
+            .authorize(&request)
+            .await
+            .map_err(StepError::from)?;
         let paid = Milestone {
             from: OrderStatus::Paying,
             to: OrderStatus::Paid,
-            reason: format!("payment captured ({})", charge.transaction_id),
+            reason: format!("payment authorised ({})", charge.transaction_id),
             record: Some(OrderRecord::Payment(PaymentDetails {
                 transaction_id: charge.transaction_id.clone(),
                 last4: charge.last4.clone(),

@@ -51,7 +51,7 @@ async fn charges_the_stored_total_once_and_records_it_on_the_order() {
     assert!(statuses.ends_with(&[OrderStatus::Paying, OrderStatus::Paid]));
     assert_eq!(
         order.timeline.last().unwrap().reason,
-        format!("payment captured ({})", charged.transaction_id)
+        format!("payment authorised ({})", charged.transaction_id)
     );
     let payment = order.payment.unwrap();
     assert_eq!(
@@ -69,7 +69,8 @@ async fn charges_the_stored_total_once_and_records_it_on_the_order() {
     assert_eq!(again, charged, "the order id is the idempotency key");
     assert_eq!(
         world.payments.record("o1").unwrap().state,
-        PaymentState::Charged
+        PaymentState::Authorized,
+        "held, not taken: the capture waits for the label"
     );
     let events = world.publisher.events();
     assert_eq!(events.len(), 2, "a retry publishes again ...");
@@ -201,7 +202,7 @@ async fn a_processing_error_is_transient_and_the_retry_charges_once() {
     let charged = handle(&s, event("o1")).await.unwrap();
     assert_eq!(charged.last4, "0119");
     let record = world.payments.record("o1").unwrap();
-    assert_eq!(record.state, PaymentState::Charged);
+    assert_eq!(record.state, PaymentState::Authorized);
     assert_eq!(
         record.charge.unwrap().transaction_id,
         charged.transaction_id

@@ -2,5 +2,5 @@
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::telemetry::init_tracing();
     let config = shared::adapters::aws::load_config().await;
-    shared::step::serve(create_shipment::CreateShipment::from_env(&config)?).await
+    shared::step::serve(create_shipment::CreateShipment::from_env(&config).await?).await
 }

@@ -1,26 +1,49 @@
 use create_shipment::CreateShipment;
 use shared::adapters::carrier_sim::{SimulatedCarrier, UNDELIVERABLE_ZIP};
 use shared::adapters::memory::{along_happy_path, sample_order, MemoryWorld};
+use shared::adapters::payment_sim::SimulatedGateway;
 use shared::domain::{LifecycleEventKind, OrderStatus};
 use shared::milestone::MilestoneInput;
-use shared::ports::OrderStore;
+use shared::ports::{ChargeRequest, OrderStore, PaymentGateway, PaymentState};
 use shared::step::handle;
 use std::sync::Arc;
+
+fn gateway(world: &MemoryWorld) -> Arc<SimulatedGateway> {
+    Arc::new(SimulatedGateway::new(
+        world.payments.clone(),
+        world.ids.clone(),
+        0,
+    ))
+}
 
 fn step(world: &MemoryWorld) -> CreateShipment {
     CreateShipment {
         progress: world.progress(),
         carrier: Arc::new(SimulatedCarrier),
+        gateway: gateway(world),
     }
+}
+
+fn payment_state(world: &MemoryWorld, id: &str) -> PaymentState {
+    world.payments.record(id).unwrap().state
 }
 
 fn event(order_id: &str) -> lambda_runtime::LambdaEvent<MilestoneInput> {
     MilestoneInput::event(order_id, "event-shipped", 1)
 }
 
-/// A paid order, as the state machine hands it to the step.
+/// A paid order (its total authorised), as the state machine hands it to
+/// the step.
 async fn order_to(world: &MemoryWorld, id: &str, zip: &str) {
     let order = sample_order(id, &[("prod-008", 1, 999)], zip, "tok_visa");
+    let request = ChargeRequest {
+        order_id: id.into(),
+        attempt: 1,
+        amount: order.total,
+        currency: "usd".into(),
+        payment_token: "tok_visa".into(),
+    };
+    gateway(world).authorize(&request).await.unwrap();
     world
         .orders
         .create(&along_happy_path(order, OrderStatus::Paid))
@@ -49,6 +72,17 @@ async fn returns_carrier_tracking_and_eta_the_same_on_retry() {
     assert_eq!(events[0].0, LifecycleEventKind::Shipped);
     assert_eq!(events[0].1.event_id, "event-shipped");
     assert_eq!(
+        payment_state(&world, "o1"),
+        PaymentState::Charged,
+        "captured once the label is bought"
+    );
+    assert!(order
+        .timeline
+        .last()
+        .unwrap()
+        .reason
+        .contains("payment captured (txn_"));
+    assert_eq!(
         handle(&s, event("o1")).await.unwrap(),
         shipped,
         "one label per order"
@@ -73,6 +107,11 @@ async fn the_undeliverable_zip_fails_as_shipping_failed() {
         "the machine records the failure"
     );
     assert!(world.publisher.events().is_empty());
+    assert_eq!(
+        payment_state(&world, "o1"),
+        PaymentState::Authorized,
+        "no label, no capture"
+    );
 }
 
 #[tokio::test]

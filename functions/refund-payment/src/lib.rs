@@ -1,13 +1,12 @@
-//! Compensation: refunds what was captured for an order, once; an order that
-//! was never charged has nothing to refund.
+//! Compensation: gives back what an order's payment holds, once: an
+//! authorisation is voided, a capture refunded; an order never authorised
+//! has nothing to give back.
 
 use async_trait::async_trait;
 use serde::Serialize;
-use shared::adapters::aws::{self, ConfigError, SdkConfig};
-use shared::adapters::dynamodb::DynamoPaymentLedger;
-use shared::adapters::payment_sim::SimulatedGateway;
-use shared::adapters::UuidV7Ids;
-use shared::ports::{PaymentError, PaymentGateway};
+use shared::adapters::aws::{ConfigError, SdkConfig};
+use shared::adapters::payments;
+use shared::ports::{PaymentError, PaymentGateway, Release};
 use shared::step::{Step, StepError, StepInput};
 use shared::telemetry;
 use std::sync::Arc;
@@ -20,20 +19,18 @@ pub struct RefundPayment {
 #[serde(rename_all = "camelCase")]
 pub struct Refunded {
     pub order_id: String,
+    /// `voided`, `refunded`, or `none` when nothing was held.
+    pub released: &'static str,
     pub refunded: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refund_id: Option<String>,
 }
 
 impl RefundPayment {
-    pub fn from_env(config: &SdkConfig) -> Result<Self, ConfigError> {
-        let ledger = Arc::new(DynamoPaymentLedger::new(
-            aws::dynamodb(config),
-            aws::env_required("PAYMENTS_TABLE")?,
-        ));
+    pub async fn from_env(config: &SdkConfig) -> Result<Self, ConfigError> {
         Ok(RefundPayment {
-            // Refunds never roll chaos: a compensation must be reliable.
-            gateway: Arc::new(SimulatedGateway::new(ledger, Arc::new(UuidV7Ids), 0)),
+            // Compensations never roll chaos: they must be reliable.
+            gateway: payments::gateway_from_env(config, 0).await?,
         })
     }
 }
@@ -45,22 +42,30 @@ impl Step for RefundPayment {
     const NAME: &'static str = "refund-payment";
 
     async fn run(&self, input: &StepInput) -> Result<Refunded, StepError> {
-        let refund = self
+        let release = self
             .gateway
-            .refund(&input.order_id)
+            .release(&input.order_id)
             .await
             .map_err(|e| match e {
-                PaymentError::Transient(reason) | PaymentError::Declined(reason) => {
-                    StepError::Transient(reason)
-                }
+                // A compensation is retried hard; what stays refused
+                // raises the alarm after the retries (statemachine/CONTRACT.md).
+                PaymentError::Transient(reason)
+                | PaymentError::Declined(reason)
+                | PaymentError::Permanent(reason) => StepError::Transient(reason),
             })?;
-        if refund.is_some() {
+        if release.is_some() {
             telemetry::count("Compensation", &[("Step", Self::NAME)]);
         }
+        let (released, refund_id) = match release {
+            None => ("none", None),
+            Some(Release::Voided { .. }) => ("voided", None),
+            Some(Release::Refunded(refund)) => ("refunded", Some(refund.refund_id)),
+        };
         Ok(Refunded {
             order_id: input.order_id.clone(),
-            refunded: refund.is_some(),
-            refund_id: refund.map(|r| r.refund_id),
+            released,
+            refunded: refund_id.is_some(),
+            refund_id,
         })
     }
 }

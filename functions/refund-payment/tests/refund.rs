@@ -15,15 +15,19 @@ async fn refunds_a_capture_once() {
         0,
     ));
     let request = ChargeRequest {
-        idempotency_key: "o1".into(),
+        order_id: "o1".into(),
+        attempt: 1,
         amount: Money::from_cents(500),
+        currency: "usd".into(),
         payment_token: "tok_visa".into(),
     };
-    gateway.charge(&request).await.unwrap();
+    gateway.authorize(&request).await.unwrap();
+    gateway.capture("o1").await.unwrap();
     let step = RefundPayment { gateway };
 
     let first = handle(&step, event("o1")).await.unwrap();
     assert!(first.refunded);
+    assert_eq!(first.released, "refunded");
     let refund_id = first.refund_id.clone().unwrap();
     let second = handle(&step, event("o1")).await.unwrap();
     assert_eq!(
@@ -48,6 +52,31 @@ async fn nothing_charged_means_nothing_refunded() {
     };
     let out = handle(&step, event("never-charged")).await.unwrap();
     assert!(!out.refunded);
+    assert_eq!(out.released, "none");
     assert_eq!(out.refund_id, None);
     assert_eq!(world.payments.record("never-charged"), None);
+}
+
+#[tokio::test]
+async fn an_authorisation_not_yet_captured_is_voided_not_refunded() {
+    let world = MemoryWorld::default();
+    let gateway = Arc::new(SimulatedGateway::new(
+        world.payments.clone(),
+        world.ids.clone(),
+        0,
+    ));
+    let request = ChargeRequest {
+        order_id: "o1".into(),
+        attempt: 1,
+        amount: Money::from_cents(500),
+        currency: "usd".into(),
+        payment_token: "tok_visa".into(),
+    };
+    gateway.authorize(&request).await.unwrap();
+    let step = RefundPayment { gateway };
+    let out = handle(&step, event("o1")).await.unwrap();
+    assert_eq!((out.released, out.refunded), ("voided", false));
+    let record = world.payments.record("o1").unwrap();
+    assert_eq!(record.state, PaymentState::Voided);
+    assert_eq!(record.refund, None, "nothing was taken, nothing refunded");
 }

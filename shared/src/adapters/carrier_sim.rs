@@ -2,6 +2,7 @@
 //! the same carrier, tracking number and delivery date, so a retried step
 //! never buys a second label.
 
+use crate::adapters::https::{HttpCall, HttpSend, HttpsClient};
 use crate::domain::Order;
 use crate::ports::{
     AwaitedDelivery, CarrierDispatch, DispatchError, Shipment, ShippingError, ShippingProvider,
@@ -47,10 +48,7 @@ pub struct WebhookCarrier {
     secret: Vec<u8>,
     delay: std::time::Duration,
     clock: std::sync::Arc<dyn crate::ports::Clock>,
-    client: hyper_util::client::legacy::Client<
-        hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>,
-        http_body_util::Full<hyper::body::Bytes>,
-    >,
+    http: HttpsClient,
 }
 
 impl WebhookCarrier {
@@ -60,20 +58,12 @@ impl WebhookCarrier {
         delay: std::time::Duration,
         clock: std::sync::Arc<dyn crate::ports::Clock>,
     ) -> std::io::Result<Self> {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()?
-            .https_or_http()
-            .enable_http1()
-            .build();
-        let client =
-            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
-                .build(connector);
         Ok(WebhookCarrier {
             url,
             secret,
             delay,
             clock,
-            client,
+            http: HttpsClient::new(std::time::Duration::from_secs(10))?,
         })
     }
 }
@@ -91,24 +81,26 @@ impl CarrierDispatch for WebhookCarrier {
         };
         let body =
             serde_json::to_vec(&update).map_err(|e| DispatchError::Rejected(e.to_string()))?;
-        let request = hyper::Request::post(&self.url)
-            .header("content-type", "application/json")
-            .header(
-                crate::webhook::SIGNATURE_HEADER,
-                crate::webhook::sign(&self.secret, &body, self.clock.now().timestamp()),
-            )
-            .body(http_body_util::Full::new(hyper::body::Bytes::from(body)))
-            .map_err(|e| DispatchError::Rejected(e.to_string()))?;
-        let response = self
-            .client
-            .request(request)
+        let signature = crate::webhook::sign(&self.secret, &body, self.clock.now().timestamp());
+        let call = HttpCall {
+            method: "POST",
+            url: self.url.clone(),
+            headers: vec![
+                ("content-type", "application/json".to_string()),
+                (crate::webhook::SIGNATURE_HEADER, signature),
+            ],
+            body,
+        };
+        let answer = self
+            .http
+            .send(call)
             .await
             .map_err(|e| DispatchError::Transient(format!("webhook call failed: {e}")))?;
-        let status = response.status();
-        if status.is_success() || status == hyper::StatusCode::CONFLICT {
+        let status = answer.status;
+        if (200..300).contains(&status) || status == 409 {
             // 409: the order stopped waiting (timed out); nothing to redo.
             Ok(())
-        } else if status.is_server_error() || status == hyper::StatusCode::TOO_MANY_REQUESTS {
+        } else if status >= 500 || status == 429 {
             Err(DispatchError::Transient(format!(
                 "webhook answered {status}"
             )))

@@ -9,9 +9,10 @@ use crate::ports::{
     AttemptStore, Attempts, AwaitedDelivery, CarrierDispatch, Charge, Claim, Clock, CodePurpose,
     DeliveryState, DispatchError, EventPublisher, IdGenerator, IdempotencyRecord, IdempotencyStore,
     InventoryStore, Notification, Notifier, NotifyError, OneTimeCode, OneTimeCodeStore, OrderStore,
-    PaymentLedger, PaymentRecord, PaymentState, ProductPage, ProductStore, PublishError, Refund,
-    Reservation, ReservationState, ReservedLine, Session, SessionStore, ShipmentStore, StoreError,
-    StoreResult, TaskCompleter, TaskError, UserStore, WorkflowError, WorkflowStarter,
+    PaymentLedger, PaymentRecord, PaymentState, PendingIntent, ProductPage, ProductStore,
+    PublishError, Refund, Reservation, ReservationState, ReservedLine, Session, SessionStore,
+    ShipmentStore, StoreError, StoreResult, TaskCompleter, TaskError, UserStore, WorkflowError,
+    WorkflowStarter,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -524,6 +525,7 @@ fn empty_payment(order_id: &str) -> PaymentRecord {
         order_id: order_id.to_string(),
         state: PaymentState::Attempted,
         attempts: 0,
+        intent: None,
         charge: None,
         refund: None,
     }
@@ -544,14 +546,48 @@ impl PaymentLedger for MemoryPaymentLedger {
         Ok(record.attempts)
     }
 
-    async fn record_charge(&self, order_id: &str, charge: &Charge) -> StoreResult<PaymentRecord> {
+    async fn record_intent(
+        &self,
+        order_id: &str,
+        intent: &PendingIntent,
+    ) -> StoreResult<PaymentRecord> {
+        let mut records = lock(&self.records);
+        let record = records
+            .entry(order_id.to_string())
+            .or_insert_with(|| empty_payment(order_id));
+        let noted = record
+            .intent
+            .as_ref()
+            .is_some_and(|i| i.attempt >= intent.attempt);
+        if !noted && record.charge.is_none() {
+            record.intent = Some(intent.clone());
+        }
+        Ok(record.clone())
+    }
+
+    async fn record_authorization(
+        &self,
+        order_id: &str,
+        charge: &Charge,
+    ) -> StoreResult<PaymentRecord> {
         let mut records = lock(&self.records);
         let record = records
             .entry(order_id.to_string())
             .or_insert_with(|| empty_payment(order_id));
         if record.charge.is_none() {
             record.charge = Some(charge.clone());
-            record.state = PaymentState::Charged;
+            record.state = PaymentState::Authorized;
+        }
+        Ok(record.clone())
+    }
+
+    async fn settle(&self, order_id: &str, to: PaymentState) -> StoreResult<PaymentRecord> {
+        let mut records = lock(&self.records);
+        let record = records.get_mut(order_id).ok_or(StoreError::NotFound)?;
+        if record.state == PaymentState::Authorized {
+            record.state = to;
+        } else if record.state != to {
+            return Err(StoreError::ConditionFailed);
         }
         Ok(record.clone())
     }
@@ -560,13 +596,13 @@ impl PaymentLedger for MemoryPaymentLedger {
         let mut records = lock(&self.records);
         let record = records.get_mut(order_id).ok_or(StoreError::NotFound)?;
         match record.state {
-            PaymentState::Attempted => Err(StoreError::NotFound),
             PaymentState::Refunded => Ok(record.clone()),
             PaymentState::Charged => {
                 record.refund = Some(refund.clone());
                 record.state = PaymentState::Refunded;
                 Ok(record.clone())
             }
+            _ => Err(StoreError::NotFound),
         }
     }
 }

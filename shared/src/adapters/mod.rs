@@ -7,11 +7,14 @@ mod canned;
 pub mod carrier_sim;
 pub mod dynamodb;
 pub mod eventbridge;
+pub mod https;
 #[cfg(any(test, feature = "testing"))]
 pub mod memory;
 pub mod payment_sim;
+pub mod payments;
 pub mod ses;
 pub mod stepfunctions;
+pub mod stripe;
 
 use crate::ports::{Clock, IdGenerator};
 use chrono::{DateTime, Utc};

@@ -1,11 +1,12 @@
 //! A payment gateway that behaves like a real one in test mode: test tokens
-//! decide the outcome, captures are idempotent per key, and its book is kept
+//! decide the outcome, authorisations and captures are idempotent per
+//! order, and its book is kept
 //! in a `PaymentLedger` (DynamoDB in the cloud) so retries across invocations
 //! never charge twice.
 
 use crate::ports::{
     Charge, ChargeRequest, IdGenerator, PaymentError, PaymentGateway, PaymentLedger, PaymentState,
-    Refund, StoreError,
+    Refund, Release, StoreError,
 };
 use async_trait::async_trait;
 use rand::Rng;
@@ -75,14 +76,14 @@ impl SimulatedGateway {
     }
 }
 
-fn ledger_error(e: StoreError) -> PaymentError {
-    PaymentError::Transient(format!("gateway ledger: {e}"))
+pub(crate) fn ledger_error(e: StoreError) -> PaymentError {
+    PaymentError::Transient(format!("payment ledger: {e}"))
 }
 
 #[async_trait]
 impl PaymentGateway for SimulatedGateway {
-    async fn charge(&self, request: &ChargeRequest) -> Result<Charge, PaymentError> {
-        let key = &request.idempotency_key;
+    async fn authorize(&self, request: &ChargeRequest) -> Result<Charge, PaymentError> {
+        let key = &request.order_id;
         if let Some(charge) = self
             .ledger
             .get(key)
@@ -121,38 +122,61 @@ impl PaymentGateway for SimulatedGateway {
         };
         let record = self
             .ledger
-            .record_charge(key, &charge)
+            .record_authorization(key, &charge)
             .await
             .map_err(ledger_error)?;
         record
             .charge
-            .ok_or_else(|| PaymentError::Transient("gateway lost the capture".into()))
+            .ok_or_else(|| PaymentError::Transient("gateway lost the authorisation".into()))
     }
 
-    async fn refund(&self, idempotency_key: &str) -> Result<Option<Refund>, PaymentError> {
-        let Some(record) = self
+    async fn capture(&self, order_id: &str) -> Result<Charge, PaymentError> {
+        let record = self
             .ledger
-            .get(idempotency_key)
+            .settle(order_id, PaymentState::Charged)
             .await
-            .map_err(ledger_error)?
-        else {
+            .map_err(|e| match e {
+                StoreError::NotFound | StoreError::ConditionFailed => {
+                    PaymentError::Permanent("nothing authorised to capture".into())
+                }
+                other => ledger_error(other),
+            })?;
+        record
+            .charge
+            .ok_or_else(|| PaymentError::Permanent("nothing authorised to capture".into()))
+    }
+
+    async fn release(&self, order_id: &str) -> Result<Option<Release>, PaymentError> {
+        let Some(record) = self.ledger.get(order_id).await.map_err(ledger_error)? else {
             return Ok(None);
         };
-        match (record.state, record.charge) {
-            (PaymentState::Refunded, _) => Ok(record.refund),
-            (PaymentState::Charged, Some(charge)) => {
+        let Some(charge) = record.charge else {
+            return Ok(None);
+        };
+        match record.state {
+            PaymentState::Authorized | PaymentState::Voided => {
+                self.ledger
+                    .settle(order_id, PaymentState::Voided)
+                    .await
+                    .map_err(ledger_error)?;
+                Ok(Some(Release::Voided {
+                    transaction_id: charge.transaction_id,
+                }))
+            }
+            PaymentState::Refunded => Ok(record.refund.map(Release::Refunded)),
+            PaymentState::Charged => {
                 let refund = Refund {
                     refund_id: format!("re_{}", self.ids.new_id()),
                     amount: charge.amount,
                 };
                 let record = self
                     .ledger
-                    .record_refund(idempotency_key, &refund)
+                    .record_refund(order_id, &refund)
                     .await
                     .map_err(ledger_error)?;
-                Ok(record.refund)
+                Ok(record.refund.map(Release::Refunded))
             }
-            _ => Ok(None),
+            PaymentState::Attempted => Ok(None),
         }
     }
 }
@@ -171,22 +195,58 @@ mod tests {
 
     fn request(token: &str) -> ChargeRequest {
         ChargeRequest {
-            idempotency_key: "order-1".into(),
+            order_id: "order-1".into(),
+            attempt: 1,
             amount: Money::from_cents(1999),
+            currency: "usd".into(),
             payment_token: token.into(),
         }
     }
 
     #[tokio::test]
-    async fn approves_once_per_key() {
+    async fn authorises_once_per_order_and_captures_once() {
         let (gw, ledger) = gateway();
-        let first = gw.charge(&request("tok_visa")).await.unwrap();
-        let again = gw.charge(&request("tok_visa")).await.unwrap();
-        assert_eq!(first, again, "a retried charge returns the first capture");
+        let first = gw.authorize(&request("tok_visa")).await.unwrap();
+        let again = gw.authorize(&request("tok_visa")).await.unwrap();
+        assert_eq!(first, again, "a retried step gets the first authorisation");
         assert_eq!(first.last4, "4242");
         assert_eq!(
             ledger.record("order-1").unwrap().state,
+            PaymentState::Authorized
+        );
+        assert_eq!(gw.capture("order-1").await.unwrap(), first);
+        assert_eq!(gw.capture("order-1").await.unwrap(), first, "captured once");
+        assert_eq!(
+            ledger.record("order-1").unwrap().state,
             PaymentState::Charged
+        );
+    }
+
+    #[tokio::test]
+    async fn capturing_what_was_never_authorised_is_permanent() {
+        let (gw, _) = gateway();
+        assert!(matches!(
+            gw.capture("order-1").await,
+            Err(PaymentError::Permanent(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_authorisation_given_back_is_voided_not_refunded() {
+        let (gw, ledger) = gateway();
+        let held = gw.authorize(&request("tok_visa")).await.unwrap();
+        let voided = Some(Release::Voided {
+            transaction_id: held.transaction_id,
+        });
+        assert_eq!(gw.release("order-1").await.unwrap(), voided);
+        assert_eq!(gw.release("order-1").await.unwrap(), voided, "voided once");
+        assert_eq!(
+            ledger.record("order-1").unwrap().state,
+            PaymentState::Voided
+        );
+        assert!(
+            matches!(gw.capture("order-1").await, Err(PaymentError::Permanent(_))),
+            "a voided authorisation cannot be captured"
         );
     }
 
@@ -199,7 +259,7 @@ mod tests {
             ("tok_unknown", "invalid_payment_token"),
         ] {
             assert_eq!(
-                gw.charge(&request(token)).await,
+                gw.authorize(&request(token)).await,
                 Err(PaymentError::Declined(reason.into()))
             );
         }
@@ -210,27 +270,30 @@ mod tests {
     async fn processing_error_fails_once_then_approves() {
         let (gw, _) = gateway();
         assert!(matches!(
-            gw.charge(&request("tok_processingError")).await,
+            gw.authorize(&request("tok_processingError")).await,
             Err(PaymentError::Transient(_))
         ));
-        let charge = gw.charge(&request("tok_processingError")).await.unwrap();
+        let charge = gw.authorize(&request("tok_processingError")).await.unwrap();
         assert_eq!(charge.last4, "0119");
     }
 
     #[tokio::test]
-    async fn refunds_once_and_only_what_was_charged() {
+    async fn refunds_once_and_only_what_was_captured() {
         let (gw, ledger) = gateway();
         assert_eq!(
-            gw.refund("order-1").await,
+            gw.release("order-1").await,
             Ok(None),
-            "nothing charged, nothing refunded"
+            "nothing authorised, nothing to give back"
         );
-        gw.charge(&request("tok_visa")).await.unwrap();
-        let refund = gw.refund("order-1").await.unwrap().unwrap();
+        gw.authorize(&request("tok_visa")).await.unwrap();
+        gw.capture("order-1").await.unwrap();
+        let Some(Release::Refunded(refund)) = gw.release("order-1").await.unwrap() else {
+            panic!("a capture is refunded");
+        };
         assert_eq!(refund.amount, Money::from_cents(1999));
         assert_eq!(
-            gw.refund("order-1").await.unwrap(),
-            Some(refund),
+            gw.release("order-1").await.unwrap(),
+            Some(Release::Refunded(refund)),
             "second refund is the first"
         );
         assert_eq!(
@@ -244,7 +307,7 @@ mod tests {
         let ledger = Arc::new(MemoryPaymentLedger::default());
         let gw = SimulatedGateway::new(ledger, Arc::new(SequentialIds::default()), 100);
         assert!(matches!(
-            gw.charge(&request("tok_visa")).await,
+            gw.authorize(&request("tok_visa")).await,
             Err(PaymentError::Transient(_))
         ));
     }

@@ -1,6 +1,7 @@
 use super::{from_item, get_one, n, s, to_av, update, Expr};
 use crate::ports::{
-    Charge, PaymentLedger, PaymentRecord, PaymentState, Refund, StoreError, StoreResult,
+    Charge, PaymentLedger, PaymentRecord, PaymentState, PendingIntent, Refund, StoreError,
+    StoreResult,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -41,20 +42,74 @@ impl PaymentLedger for DynamoPaymentLedger {
         Ok(record.attempts)
     }
 
-    async fn record_charge(&self, order_id: &str, charge: &Charge) -> StoreResult<PaymentRecord> {
-        let first = Expr::when("attribute_not_exists(charge)")
-            .name("#state", "state")
-            .value(":charge", to_av(charge)?)
-            .value(":charged", s("charged"))
-            .value(":zero", n(0));
-        let set =
-            "SET charge = :charge, #state = :charged, attempts = if_not_exists(attempts, :zero)";
-        match update(&self.client, &self.table, ("orderId", order_id), set, first).await {
+    async fn record_intent(
+        &self,
+        order_id: &str,
+        intent: &PendingIntent,
+    ) -> StoreResult<PaymentRecord> {
+        let newer = Expr::when(
+            "attribute_not_exists(charge) AND (attribute_not_exists(intent) OR intent.attempt < :attempt)",
+        )
+        .name("#state", "state")
+        .value(":intent", to_av(intent)?)
+        .value(":attempt", n(intent.attempt))
+        .value(":attempted", s("attempted"))
+        .value(":zero", n(0));
+        let set = "SET intent = :intent, #state = if_not_exists(#state, :attempted), attempts = if_not_exists(attempts, :zero)";
+        match update(&self.client, &self.table, ("orderId", order_id), set, newer).await {
             Ok(item) => from_item(item),
-            // Charged before: the charge that won.
+            // Noted before (or authorised): the record that won.
             Err(StoreError::ConditionFailed) => {
                 self.get(order_id).await?.ok_or(StoreError::NotFound)
             }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn record_authorization(
+        &self,
+        order_id: &str,
+        charge: &Charge,
+    ) -> StoreResult<PaymentRecord> {
+        let first = Expr::when("attribute_not_exists(charge)")
+            .name("#state", "state")
+            .value(":charge", to_av(charge)?)
+            .value(":authorized", s("authorized"))
+            .value(":zero", n(0));
+        let set =
+            "SET charge = :charge, #state = :authorized, attempts = if_not_exists(attempts, :zero)";
+        match update(&self.client, &self.table, ("orderId", order_id), set, first).await {
+            Ok(item) => from_item(item),
+            // Authorised before: the authorisation that won.
+            Err(StoreError::ConditionFailed) => {
+                self.get(order_id).await?.ok_or(StoreError::NotFound)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn settle(&self, order_id: &str, to: PaymentState) -> StoreResult<PaymentRecord> {
+        let target = state_name(to);
+        let authorized = Expr::when("#state = :authorized")
+            .name("#state", "state")
+            .value(":authorized", s("authorized"))
+            .value(":to", s(target));
+        let set = "SET #state = :to";
+        match update(
+            &self.client,
+            &self.table,
+            ("orderId", order_id),
+            set,
+            authorized,
+        )
+        .await
+        {
+            Ok(item) => from_item(item),
+            Err(StoreError::ConditionFailed) => match self.get(order_id).await? {
+                Some(record) if record.state == to => Ok(record),
+                Some(_) => Err(StoreError::ConditionFailed),
+                None => Err(StoreError::NotFound),
+            },
             Err(e) => Err(e),
         }
     }
@@ -81,6 +136,39 @@ impl PaymentLedger for DynamoPaymentLedger {
                 _ => Err(StoreError::NotFound),
             },
             Err(e) => Err(e),
+        }
+    }
+}
+
+/// The stored name of a payment state (its serde name).
+fn state_name(state: PaymentState) -> &'static str {
+    match state {
+        PaymentState::Attempted => "attempted",
+        PaymentState::Authorized => "authorized",
+        PaymentState::Charged => "charged",
+        PaymentState::Voided => "voided",
+        PaymentState::Refunded => "refunded",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::state_name;
+    use crate::ports::PaymentState;
+
+    #[test]
+    fn state_names_are_the_serde_names() {
+        for state in [
+            PaymentState::Attempted,
+            PaymentState::Authorized,
+            PaymentState::Charged,
+            PaymentState::Voided,
+            PaymentState::Refunded,
+        ] {
+            assert_eq!(
+                serde_json::to_value(state).unwrap(),
+                serde_json::json!(state_name(state))
+            );
         }
     }
 }
