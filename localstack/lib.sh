@@ -12,6 +12,9 @@ LS_PIDFILE="$LS_CACHE/localstack.pid"
 LS_LOG="$LS_CACHE/localstack.log"
 LS_PORT="${LS_PORT:-4566}"
 LS_URL="http://127.0.0.1:$LS_PORT"
+# localstripe, next to LocalStack (localstack/localstripe/run.sh)
+STRIPE_PORT="${STRIPE_PORT:-$(( 8420 + LS_PORT - 4566 ))}"
+STRIPE_URL="http://127.0.0.1:$STRIPE_PORT"
 
 # pinned versions (the Python pins are in requirements.txt)
 LOCALSTACK_VERSION="2026.3.0"

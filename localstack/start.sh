@@ -10,6 +10,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 "$LS_DIR/install.sh"
+"$LS_DIR/localstripe/run.sh" start
 T0=$(date +%s.%N)
 
 health_ok() {

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Stops the LocalStack that start.sh started (the pid in .cache/localstack/localstack.pid)
-# and its child processes (DynamoDB Local's java, Lambda function processes). Nothing else.
+# and its child processes (DynamoDB Local's java, Lambda function processes), and
+# the localstripe started with it. Nothing else.
 set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+"$LS_DIR/localstripe/run.sh" stop
 if ! pid="$(ls_running_pid)"; then
   rm -f "$LS_PIDFILE"
   note "not running (no live LocalStack started by start.sh)"

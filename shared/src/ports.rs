@@ -83,6 +83,9 @@ pub trait OrderStore: Send + Sync {
         self.transition_keeping(id, expected, next, reason, at, None)
             .await
     }
+    /// Appends a timeline entry at the order's current status, which stays
+    /// as it is (`Order::note`). `NotFound` when there is no such order.
+    async fn note(&self, id: &str, reason: &str, at: DateTime<Utc>) -> StoreResult<Order>;
     /// `transition`, also storing what the step produced (the payment or
     /// the shipment), if anything, in the same conditional write.
     async fn transition_keeping(
@@ -419,6 +422,28 @@ pub trait PaymentGateway: Send + Sync {
     /// Voids an authorisation or refunds a capture; `None` when nothing was
     /// authorised. Releasing twice returns the first release.
     async fn release(&self, order_id: &str) -> Result<Option<Release>, PaymentError>;
+}
+
+/// What a provider's report of a change made on its side (a refund in
+/// its dashboard) means for the store's book.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reconciled {
+    /// The order's capture is refunded (recorded now, or before).
+    Refunded { order_id: String, refund: Refund },
+    /// The order's authorisation is cancelled (recorded now, or before).
+    Voided { order_id: String },
+    /// Not one of the store's payments, or nothing it tracks changed.
+    Nothing,
+}
+
+/// Checks a provider's webhook report against the provider's API (the
+/// report says where to look, the API what is true) and records it.
+#[async_trait]
+pub trait PaymentReconciler: Send + Sync {
+    /// A charge of the intent was refunded.
+    async fn refunded(&self, intent_id: &str) -> Result<Reconciled, PaymentError>;
+    /// The intent was cancelled.
+    async fn cancelled(&self, intent_id: &str) -> Result<Reconciled, PaymentError>;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

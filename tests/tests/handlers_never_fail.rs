@@ -1,6 +1,6 @@
 //! Whatever a client sends, every HTTP handler answers: never a panic,
 //! never a 5xx, and an error is `{"error": "..."}`. Arbitrary JSON, numbers
-//! at the type limits and odd strings go to every route of the four HTTP
+//! at the type limits and odd strings go to every route of the HTTP
 //! functions, in process on the in-memory adapters (no network).
 
 use lambda_http::http::{Method, StatusCode};
@@ -15,12 +15,13 @@ use std::sync::Arc;
 
 const WEBHOOK_SECRET: &[u8] = b"webhook-secret";
 
-/// The four HTTP functions, each on a world of its own.
+/// The HTTP functions, each on a world of its own.
 struct Functions {
     auth: auth::AuthService,
     catalog: catalog::CatalogService,
     orders: orders::OrdersService,
     webhook: shipping_webhook::ShippingWebhook,
+    payments: payment_webhook::PaymentWebhook,
 }
 
 impl Functions {
@@ -44,6 +45,15 @@ impl Functions {
                 clock: world.clock.clone(),
                 allowed_origin: "*".into(),
             },
+            payments: payment_webhook::PaymentWebhook {
+                reconciler: Arc::new(shared::adapters::memory::UnknownPayments),
+                orders: world.orders.clone(),
+                events: world.idempotency.clone(),
+                publisher: world.publisher.clone(),
+                secret: WEBHOOK_SECRET.to_vec(),
+                clock: world.clock.clone(),
+                allowed_origin: "*".into(),
+            },
         }
     }
 
@@ -52,6 +62,7 @@ impl Functions {
             "auth" => &self.auth,
             "catalog" => &self.catalog,
             "orders" => &self.orders,
+            "payment-webhook" => &self.payments,
             _ => &self.webhook,
         }
     }
@@ -64,6 +75,7 @@ fn all_routes() -> Vec<(&'static str, String, String)> {
         ("catalog", catalog::routes()),
         ("orders", orders::routes()),
         ("shipping-webhook", shipping_webhook::routes()),
+        ("payment-webhook", payment_webhook::routes()),
     ];
     tables
         .into_iter()
@@ -105,6 +117,10 @@ fn template(path: &str) -> Value {
         "/api/shipping/webhook" => json!({
             "eventId": "e1", "trackingNumber": "1Z", "status": "delivered",
             "occurredAt": "2026-11-22T09:30:00Z",
+        }),
+        "/api/payments/stripe/webhook" => json!({
+            "id": "evt_1", "type": "charge.refunded",
+            "data": {"object": {"id": "ch_1", "payment_intent": "pi_1"}},
         }),
         _ => json!({"name": "N", "code": "123456", "password": "secret123"}),
     }
@@ -296,15 +312,17 @@ fn build(
     {
         request.headers_mut().insert("idempotency-key", key);
     }
-    if path == "/api/shipping/webhook" {
-        if let Some(body) = &body {
-            let now = chrono::Utc::now().timestamp();
-            let signature = shared::webhook::sign(WEBHOOK_SECRET, body.as_bytes(), now);
-            request.headers_mut().insert(
-                shared::webhook::SIGNATURE_HEADER,
-                signature.parse().unwrap(),
-            );
-        }
+    let signature_header = match path {
+        "/api/shipping/webhook" => Some(shared::webhook::SIGNATURE_HEADER),
+        "/api/payments/stripe/webhook" => Some(payment_webhook::SIGNATURE_HEADER),
+        _ => None,
+    };
+    if let (Some(header), Some(body)) = (signature_header, &body) {
+        let now = chrono::Utc::now().timestamp();
+        let signature = shared::webhook::sign(WEBHOOK_SECRET, body.as_bytes(), now);
+        request
+            .headers_mut()
+            .insert(header, signature.parse().unwrap());
     }
     request
 }

@@ -12,6 +12,7 @@ fn the_route_tables_are_written_out_for_the_template_checks() {
         ("catalog", catalog::routes()),
         ("orders", orders::routes()),
         ("shipping-webhook", shipping_webhook::routes()),
+        ("payment-webhook", payment_webhook::routes()),
     ];
     let functions: serde_json::Map<String, serde_json::Value> = functions
         .into_iter()

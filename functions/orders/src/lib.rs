@@ -10,7 +10,9 @@ use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shared::adapters::aws::{self, ConfigError};
-use shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoOrderStore, DynamoProductStore};
+use shared::adapters::dynamodb::{
+    DynamoIdempotencyStore, DynamoOrderStore, DynamoPaymentLedger, DynamoProductStore,
+};
 use shared::adapters::eventbridge::EventBridgePublisher;
 use shared::adapters::stepfunctions::StepFunctionsStarter;
 use shared::adapters::{SystemClock, UuidV7Ids};
@@ -22,7 +24,7 @@ use shared::domain::{
 use shared::http::{self, Api, ApiError, ApiResult, RouteTable, Router};
 use shared::ports::{
     Claim, Clock, EventPublisher, IdGenerator, IdempotencyRecord, IdempotencyStore, OrderStore,
-    ProductStore, StoreError, WorkflowStarter,
+    PaymentLedger, ProductStore, StoreError, WorkflowStarter,
 };
 use shared::telemetry;
 use std::sync::{Arc, LazyLock};
@@ -64,6 +66,8 @@ pub struct OrdersService {
     pub orders: Arc<dyn OrderStore>,
     pub products: Arc<dyn ProductStore>,
     pub idempotency: Arc<dyn IdempotencyStore>,
+    /// Read only: where an order's payment stands, for its page.
+    pub payments: Arc<dyn PaymentLedger>,
     pub publisher: Arc<dyn EventPublisher>,
     pub workflow: Arc<dyn WorkflowStarter>,
     pub tokens: Arc<Tokens>,
@@ -202,6 +206,7 @@ impl OrdersService {
             orders: world.orders.clone(),
             products: world.catalog.clone(),
             idempotency: world.idempotency.clone(),
+            payments: world.payments.clone(),
             publisher: world.publisher.clone(),
             workflow: world.workflow.clone(),
             tokens: Arc::new(shared::http::testing::tokens()),
@@ -223,8 +228,12 @@ impl OrdersService {
                 aws::env_required("PRODUCTS_TABLE")?,
             )),
             idempotency: Arc::new(DynamoIdempotencyStore::new(
-                dynamo,
+                dynamo.clone(),
                 aws::env_required("IDEMPOTENCY_TABLE")?,
+            )),
+            payments: Arc::new(DynamoPaymentLedger::new(
+                dynamo,
+                aws::env_required("PAYMENTS_TABLE")?,
             )),
             publisher: Arc::new(EventBridgePublisher::new(
                 aws::eventbridge(config),
@@ -445,7 +454,16 @@ impl OrdersService {
 
     async fn get(&self, request: &Request, id: &str) -> ApiResult {
         let principal = http::authenticate(request, &self.tokens)?;
-        http::ok(&OrderView::from(self.owned(&principal, id).await?))
+        let order = self.owned(&principal, id).await?;
+        let payment_state = match self.payments.get(id).await {
+            Ok(record) => record.map(|r| r.state),
+            // The order is worth showing without it.
+            Err(e) => {
+                tracing::warn!(error = %e, "payment state not read");
+                None
+            }
+        };
+        http::ok(&OrderView::from(order).with_payment_state(payment_state))
     }
 
     async fn cancel(&self, request: &Request, id: &str) -> ApiResult {

@@ -3,6 +3,7 @@ use shared::domain::{
     Order, OrderStatus, PaymentDetails, ProcessingDetails, ShipmentDetails, ShippingAddress,
     TimelineEntry,
 };
+use shared::ports::PaymentState;
 
 /// An order in the contract's shape, `{"id", "data": {...}, "state"}`, with
 /// money as decimals for the seed's clients.
@@ -26,6 +27,9 @@ struct OrderData {
     timeline: Vec<TimelineEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
     payment: Option<PaymentDetails>,
+    /// From the payment ledger, on the one-order read only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    payment_state: Option<PaymentState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     shipment: Option<ShipmentDetails>,
     needs_attention: bool,
@@ -44,6 +48,13 @@ struct LineView {
     quantity: u32,
     price: f64,
     line_total: f64,
+}
+
+impl OrderView {
+    pub fn with_payment_state(mut self, state: Option<PaymentState>) -> Self {
+        self.data.payment_state = state;
+        self
+    }
 }
 
 impl From<Order> for OrderView {
@@ -72,6 +83,7 @@ impl From<Order> for OrderView {
                 updated_at: order.updated_at.to_rfc3339(),
                 timeline: order.timeline,
                 payment: order.payment,
+                payment_state: None,
                 shipment: order.shipment,
                 needs_attention: order.needs_attention,
                 failure_reason: order.failure_reason,

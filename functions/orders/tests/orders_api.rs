@@ -803,3 +803,35 @@ async fn data_of(svc: &OrdersService, id: &str) -> Value {
     assert_eq!(status, StatusCode::OK, "{json}");
     json["data"].clone()
 }
+
+#[tokio::test]
+async fn one_orders_page_says_where_its_payment_stands_from_the_ledger() {
+    use shared::ports::{Charge, PaymentLedger};
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let id = place(&svc, &alice()).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        data_of(&svc, &id).await.get("paymentState").is_none(),
+        "nothing held yet"
+    );
+    let charge = Charge {
+        transaction_id: "pi_1".into(),
+        last4: "4242".into(),
+        amount: shared::domain::Money::from_cents(100),
+    };
+    world
+        .payments
+        .record_authorization(&id, &charge)
+        .await
+        .unwrap();
+    assert_eq!(data_of(&svc, &id).await["paymentState"], "authorized");
+    world
+        .payments
+        .settle(&id, shared::ports::PaymentState::Charged)
+        .await
+        .unwrap();
+    assert_eq!(data_of(&svc, &id).await["paymentState"], "charged");
+}

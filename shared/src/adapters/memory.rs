@@ -96,6 +96,13 @@ impl OrderStore for MemoryOrderStore {
         Ok(orders)
     }
 
+    async fn note(&self, id: &str, reason: &str, at: DateTime<Utc>) -> StoreResult<Order> {
+        let mut orders = lock(&self.orders);
+        let order = orders.get_mut(id).ok_or(StoreError::NotFound)?;
+        order.note(reason, at);
+        Ok(order.clone())
+    }
+
     async fn transition_keeping(
         &self,
         id: &str,
@@ -604,6 +611,26 @@ impl PaymentLedger for MemoryPaymentLedger {
             }
             _ => Err(StoreError::NotFound),
         }
+    }
+}
+
+/// A payment provider that knows none of the store's payments.
+pub struct UnknownPayments;
+
+#[async_trait]
+impl crate::ports::PaymentReconciler for UnknownPayments {
+    async fn refunded(
+        &self,
+        _: &str,
+    ) -> Result<crate::ports::Reconciled, crate::ports::PaymentError> {
+        Ok(crate::ports::Reconciled::Nothing)
+    }
+
+    async fn cancelled(
+        &self,
+        _: &str,
+    ) -> Result<crate::ports::Reconciled, crate::ports::PaymentError> {
+        Ok(crate::ports::Reconciled::Nothing)
     }
 }
 

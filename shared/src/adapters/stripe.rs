@@ -14,8 +14,8 @@ use crate::adapters::https::{HttpAnswer, HttpCall, HttpSend};
 use crate::adapters::payment_sim::ledger_error;
 use crate::domain::Money;
 use crate::ports::{
-    Charge, ChargeRequest, PaymentError, PaymentGateway, PaymentLedger, PaymentRecord,
-    PaymentState, PendingIntent, Refund, Release, StoreError,
+    Charge, ChargeRequest, PaymentError, PaymentGateway, PaymentLedger, PaymentReconciler,
+    PaymentRecord, PaymentState, PendingIntent, Reconciled, Refund, Release, StoreError,
 };
 use async_trait::async_trait;
 use serde::Deserialize;
@@ -46,6 +46,8 @@ struct Intent {
     id: String,
     status: String,
     amount: i64,
+    #[serde(default)]
+    metadata: std::collections::HashMap<String, String>,
     #[serde(default)]
     payment_method: Option<String>,
     #[serde(default)]
@@ -80,6 +82,11 @@ struct PaymentMethod {
 struct StripeRefund {
     id: String,
     amount: i64,
+}
+
+#[derive(Debug, Deserialize)]
+struct RefundList {
+    data: Vec<StripeRefund>,
 }
 
 /// What Stripe said, sorted by what the store does about it.
@@ -333,6 +340,101 @@ impl StripeGateway {
     }
 }
 
+/// Reports from Stripe's webhook, checked against Stripe's API (the report
+/// says where to look; the API says what is true) and then the ledger.
+impl StripeGateway {
+    /// The order an intent was made for, if it is one of this store's and
+    /// the ledger holds it.
+    async fn order_of(&self, intent: &Intent) -> Result<Option<PaymentRecord>, PaymentError> {
+        let Some(order_id) = intent.metadata.get("orderId") else {
+            return Ok(None);
+        };
+        let record = self.record(order_id).await?;
+        Ok(record.filter(|r| {
+            r.charge
+                .as_ref()
+                .is_some_and(|c| c.transaction_id == intent.id)
+        }))
+    }
+
+    async fn reconcile_refund(&self, intent_id: &str) -> Result<Reconciled, PaymentError> {
+        if !is_intent_id(intent_id) {
+            return Ok(Reconciled::Nothing);
+        }
+        let intent = self.intent(intent_id).await?;
+        let Some(record) = self.order_of(&intent).await? else {
+            return Ok(Reconciled::Nothing);
+        };
+        if record.state == PaymentState::Refunded {
+            if let Some(refund) = record.refund {
+                return Ok(Reconciled::Refunded {
+                    order_id: record.order_id,
+                    refund,
+                });
+            }
+        }
+        if record.state != PaymentState::Charged {
+            return Ok(Reconciled::Nothing);
+        }
+        let path = format!("/v1/refunds?payment_intent={}", intent.id);
+        let refunds = match self.call("GET", &path, &[], None).await? {
+            Answer::Ok(body) => parse::<RefundList>(&body)?.data,
+            Answer::Declined(code) | Answer::Refused(_, code) => {
+                return Err(PaymentError::Permanent(format!(
+                    "stripe refused to list refunds: {code}"
+                )))
+            }
+        };
+        let Some(first) = refunds.first() else {
+            return Ok(Reconciled::Nothing);
+        };
+        let refund = Refund {
+            refund_id: first.id.clone(),
+            amount: Money::from_cents(refunds.iter().map(|r| r.amount).sum()),
+        };
+        self.ledger
+            .record_refund(&record.order_id, &refund)
+            .await
+            .map_err(ledger_error)?;
+        Ok(Reconciled::Refunded {
+            order_id: record.order_id,
+            refund,
+        })
+    }
+
+    async fn reconcile_cancel(&self, intent_id: &str) -> Result<Reconciled, PaymentError> {
+        if !is_intent_id(intent_id) {
+            return Ok(Reconciled::Nothing);
+        }
+        let intent = self.intent(intent_id).await?;
+        if intent.status != "canceled" {
+            return Ok(Reconciled::Nothing);
+        }
+        let Some(record) = self.order_of(&intent).await? else {
+            return Ok(Reconciled::Nothing);
+        };
+        match record.state {
+            PaymentState::Authorized => self.settle(&record.order_id, PaymentState::Voided).await?,
+            PaymentState::Voided => {}
+            _ => return Ok(Reconciled::Nothing),
+        }
+        Ok(Reconciled::Voided {
+            order_id: record.order_id,
+        })
+    }
+}
+
+#[async_trait]
+impl PaymentReconciler for StripeGateway {
+    async fn refunded(&self, intent_id: &str) -> Result<Reconciled, PaymentError> {
+        self.reconcile_refund(intent_id).await
+    }
+
+    async fn cancelled(&self, intent_id: &str) -> Result<Reconciled, PaymentError> {
+        self.reconcile_cancel(intent_id).await
+    }
+}
+
 #[async_trait]
 impl PaymentGateway for StripeGateway {
     async fn authorize(&self, request: &ChargeRequest) -> Result<Charge, PaymentError> {
@@ -463,6 +565,13 @@ impl PaymentGateway for StripeGateway {
             PaymentState::Attempted => Ok(None),
         }
     }
+}
+
+/// `pi_` and letters and digits: safe to put in a URL path.
+pub fn is_intent_id(text: &str) -> bool {
+    text.strip_prefix("pi_").is_some_and(|rest| {
+        !rest.is_empty() && rest.len() <= 250 && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
 }
 
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, PaymentError> {

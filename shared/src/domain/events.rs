@@ -9,6 +9,8 @@ pub const EVENT_SCHEMA_VERSION: u32 = 1;
 pub const ORDERS_API_SOURCE: &str = "store.orders";
 /// `source` of the events the state machine publishes.
 pub const PIPELINE_SOURCE: &str = "store.order-pipeline";
+/// `source` of the events the payment provider's webhook publishes.
+pub const PAYMENTS_SOURCE: &str = "store.payments";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum LifecycleEventKind {
@@ -174,6 +176,8 @@ mod schema_tests {
             (PIPELINE_SOURCE, Delivered, OrderStatus::Delivered),
             (PIPELINE_SOURCE, Failed, OrderStatus::Failed),
             (PIPELINE_SOURCE, PaymentRefunded, OrderStatus::Failed),
+            (PAYMENTS_SOURCE, PaymentRefunded, OrderStatus::Delivered),
+            (PAYMENTS_SOURCE, PaymentRefunded, OrderStatus::Shipped),
             (PIPELINE_SOURCE, InventoryReleased, OrderStatus::Cancelled),
             (PIPELINE_SOURCE, NeedsAttention, OrderStatus::Shipped),
         ];

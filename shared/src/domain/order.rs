@@ -299,6 +299,17 @@ impl Order {
         Ok(())
     }
 
+    /// Records something that happened to the order without changing its
+    /// status (a refund made in the payment provider's dashboard).
+    pub fn note(&mut self, reason: impl Into<String>, at: DateTime<Utc>) {
+        self.updated_at = at;
+        self.timeline.push(TimelineEntry {
+            status: self.status,
+            at,
+            reason: reason.into(),
+        });
+    }
+
     pub fn keep(&mut self, record: OrderRecord) {
         match record {
             OrderRecord::Payment(payment) => self.payment = Some(payment),

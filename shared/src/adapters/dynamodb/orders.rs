@@ -109,6 +109,34 @@ impl OrderStore for DynamoOrderStore {
             .await
     }
 
+    /// One `UpdateItem` conditional on the status read just before, so the
+    /// entry carries the status the order has when it is written; a status
+    /// change in between is retried.
+    async fn note(&self, id: &str, reason: &str, at: DateTime<Utc>) -> StoreResult<Order> {
+        for _ in 0..3 {
+            let Some(order) = self.get(id).await? else {
+                return Err(StoreError::NotFound);
+            };
+            let entry = TimelineEntry {
+                status: order.status,
+                at,
+                reason: reason.to_string(),
+            };
+            let expr = Expr::when("#status = :status")
+                .name("#status", "status")
+                .value(":status", s(order.status.as_str()))
+                .value(":now", to_av(&at)?)
+                .value(":entry", to_av(&vec![entry])?);
+            let set = "SET updatedAt = :now, timeline = list_append(timeline, :entry)";
+            match update(&self.client, &self.table, ("id", id), set, expr).await {
+                Ok(item) => return from_item(item),
+                Err(StoreError::ConditionFailed) => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::ConditionFailed)
+    }
+
     /// One conditional `UpdateItem`: the status, its timeline entry and, if
     /// given, what the step produced (the `payment` or `shipment` map). The
     /// condition admits only the expected statuses the domain lets reach
