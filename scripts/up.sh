@@ -8,6 +8,8 @@
 #   scripts/up.sh          # then: curl "$(cat .cache/localstack/api-url)/api/products"
 #   scripts/down.sh        # stops what this started
 #
+# Payments go to localstripe (the fake Stripe localstack/start.sh starts);
+# PAYMENT_PROVIDER=simulated deploys the simulated gateway instead.
 # STACK_NAME picks the stack (default serverless-store, the demo store;
 # scripts/test.sh deploys serverless-store-test next to it). Its outputs go to
 # the folder scripts/stacks.sh names: stack-outputs.json, api-url, spa-url.
@@ -51,7 +53,8 @@ localstack/cfn-deploy.sh "$BUILD/template.yaml" "$STACK" --parameter-overrides \
   LocalStack=true LocalStackEndpoint="http://127.0.0.1:${LS_PORT:-4566}" Architecture=x86_64 NotificationSender="$SENDER" \
   AllowedOrigin="http://127.0.0.1:${SPA_PORT:-$(( 8080 + ${LS_PORT:-4566} - 4566 ))}" DeleteDataWithStack=true \
   CarrierDeliveryDelaySeconds=0 NotificationVisibilityTimeout=10 NotificationMaxReceiveCount=2 \
-  'StalledOrderSweepSchedule=rate(1 minute)' LogLevel=info LoginClientFailureLimit=200
+  'StalledOrderSweepSchedule=rate(1 minute)' LogLevel=info LoginClientFailureLimit=200 \
+  PaymentProvider="${PAYMENT_PROVIDER:-stripe}" StripeApiBase="http://127.0.0.1:${STRIPE_PORT:-$(( 8420 + ${LS_PORT:-4566} - 4566 ))}"
 
 # shellcheck source=../localstack/env.sh
 . localstack/env.sh
@@ -60,6 +63,23 @@ aws cloudformation describe-stacks --stack-name "$STACK" --query 'Stacks[0].Outp
   > "$OUT/stack-outputs.json"
 api_url=$(python3 -c 'import json,sys; o=json.load(open(sys.argv[1])); print(o["ApiUrl"])' "$OUT/stack-outputs.json")
 echo "$api_url" > "$OUT/api-url"
+
+step "localstripe sends this stack's Stripe events to its webhook"
+# The endpoint's signing secret is the one the stack generated (StripeSecret);
+# localstripe signs with it as Stripe would with the dashboard's.
+stripe_secret=$(aws secretsmanager get-secret-value --query SecretString --output text \
+  --secret-id "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["StripeSecretArn"])' "$OUT/stack-outputs.json")")
+STRIPE_SECRET="$stripe_secret" python3 - "$api_url/api/payments/stripe/webhook" "$STACK" \
+  "http://127.0.0.1:${STRIPE_PORT:-$(( 8420 + ${LS_PORT:-4566} - 4566 ))}" <<'PY'
+import json, os, sys, urllib.parse, urllib.request
+url, stack, stripe = sys.argv[1:]
+secret = json.loads(os.environ["STRIPE_SECRET"])["webhookSecret"]
+events = ["charge.refunded", "payment_intent.canceled", "payment_intent.payment_failed"]
+form = {"url": url, "secret": secret} | {f"events[{i}]": e for i, e in enumerate(events)}
+body = urllib.parse.urlencode(form).encode()
+urllib.request.urlopen(urllib.request.Request(f"{stripe}/_config/webhooks/{stack}", data=body), timeout=10)
+print(f"localstripe: webhook {stack} -> {url}")
+PY
 
 step "mail sender and seed catalog"
 aws ses verify-email-identity --email-address "$SENDER"
@@ -73,7 +93,8 @@ STORE_ADMIN="target/$profile/store-admin" STACK_OUTPUTS="$OUT/stack-outputs.json
 
 step "storefront (spa/ into the stack's bucket, config.js with the API and stream URLs)"
 output() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$OUT/stack-outputs.json" "$1"; }
-ORDER_STREAM_URL=$(output StorefrontStreamUrl) spa/deploy.sh "$(output SpaBucketName)" "$api_url"
+ORDER_STREAM_URL=$(output StorefrontStreamUrl) PAYMENT_PROVIDER=$(output PaymentProvider) \
+  spa/deploy.sh "$(output SpaBucketName)" "$api_url"
 spa_url=$(output SpaUrl)
 echo "$spa_url" > "$OUT/spa-url"
 

@@ -5,7 +5,8 @@
 #   spa/deploy.sh <bucket> <api-base-url> [cloudfront-distribution-id]
 #
 # ORDER_STREAM_URL (optional) goes into config.js too: the live order stream
-# (StorefrontStreamUrl; without it order pages poll the API).
+# (StorefrontStreamUrl; without it order pages poll the API), and
+# PAYMENT_PROVIDER (the stack output PaymentProvider) picks the checkout's test cards.
 #
 # Typically, after `sam deploy` (names from the stack outputs):
 #   spa/deploy.sh "$(out SpaBucketName)" "$(out StorefrontApiUrl)" "$(out SpaDistributionId)"
@@ -25,8 +26,8 @@ trap 'rm -rf "$stage"' EXIT
 cp -R "$SPA/public/." "$stage/"
 node --input-type=module -e '
   import { configScript } from "'"$SPA"'/server.mjs";
-  process.stdout.write(configScript(process.argv[1], process.argv[2]));
-' "$api" "${ORDER_STREAM_URL:-}" > "$stage/config.js"
+  process.stdout.write(configScript(process.argv[1], process.argv[2], process.argv[3]));
+' "$api" "${ORDER_STREAM_URL:-}" "${PAYMENT_PROVIDER:-}" > "$stage/config.js"
 
 # Assets: short cache (names are not fingerprinted); the entry points: revalidate.
 aws "${endpoint[@]}" s3 sync "$stage/" "s3://$bucket/" --delete --only-show-errors \

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // A small static server for the storefront (no dependencies).
 //
-//   node spa/server.mjs --api http://127.0.0.1:4566/_aws/execute-api/<id>/prod [--stream <OrderStreamUrl>] [--port 8080] [--host 127.0.0.1]
+//   node spa/server.mjs --api http://127.0.0.1:4566/_aws/execute-api/<id>/prod [--stream <OrderStreamUrl>] [--payments stripe|simulated] [--port 8080] [--host 127.0.0.1]
 //
 // The default port is SPA_PORT, else 8080 + (LS_PORT - 4566): 8080 beside
 // the default LocalStack. scripts/up.sh allows CORS for exactly that origin
@@ -27,7 +27,7 @@ export function defaultPort(env = process.env) {
 }
 
 function parseArgs(argv) {
-  const args = { port: defaultPort(), host: '127.0.0.1', root: path.join(here, 'public'), api: process.env.API_BASE_URL || '', stream: process.env.ORDER_STREAM_URL || '' };
+  const args = { port: defaultPort(), host: '127.0.0.1', root: path.join(here, 'public'), api: process.env.API_BASE_URL || '', stream: process.env.ORDER_STREAM_URL || '', payments: process.env.PAYMENT_PROVIDER || '' };
   for (let i = 0; i < argv.length; i += 1) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (flag === '--port') { args.port = Number(value); i += 1; }
@@ -35,9 +35,10 @@ function parseArgs(argv) {
     else if (flag === '--root') { args.root = path.resolve(value); i += 1; }
     else if (flag === '--api') { args.api = value; i += 1; }
     else if (flag === '--stream') { args.stream = value; i += 1; }
+    else if (flag === '--payments') { args.payments = value; i += 1; }
     else if (flag === '--port-file') { args.portFile = value; i += 1; }
     else if (flag === '--help' || flag === '-h') {
-      console.log('usage: node server.mjs --api <API base URL> [--stream <order stream URL>] [--port 8080|0] [--host 127.0.0.1] [--root dir] [--port-file f]');
+      console.log('usage: node server.mjs --api <API base URL> [--stream <order stream URL>] [--payments stripe|simulated] [--port 8080|0] [--host 127.0.0.1] [--root dir] [--port-file f]');
       process.exit(0);
     } else {
       console.error(`unknown argument: ${flag}`);
@@ -61,9 +62,10 @@ const TYPES = {
 };
 
 /** config.js: the only generated file. JSON-encoded, so no script injection. */
-export function configScript(apiBaseUrl, orderStreamUrl = '') {
+export function configScript(apiBaseUrl, orderStreamUrl = '', paymentProvider = '') {
   const config = { apiBaseUrl: String(apiBaseUrl).replace(/\/+$/, '') };
   if (orderStreamUrl) config.orderStreamUrl = String(orderStreamUrl);
+  if (paymentProvider === 'stripe' || paymentProvider === 'simulated') config.paymentProvider = paymentProvider;
   return `window.STORE_CONFIG = Object.freeze(${JSON.stringify(config)});\n`;
 }
 
@@ -92,9 +94,9 @@ function securityHeaders(apiBaseUrl, orderStreamUrl) {
   };
 }
 
-export function createServer({ root, api, stream = '' }) {
+export function createServer({ root, api, stream = '', payments = '' }) {
   const headers = securityHeaders(api, stream);
-  const config = configScript(api, stream);
+  const config = configScript(api, stream, payments);
   return http.createServer(async (req, res) => {
     const send = (status, type, body) => {
       res.writeHead(status, { ...headers, 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) });

@@ -79,7 +79,10 @@ trap cleanup EXIT
 # for CORS (AllowedOrigin: SPA_PORT, else 8080 + LS_PORT - 4566).
 stream=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("StorefrontStreamUrl", ""))' "$STACK_DIR/stack-outputs.json")
 echo "== order stream ${stream:-(none: order pages poll)}"
-node server.mjs --host 127.0.0.1 --api "$api" --stream "$stream" --port-file "$work/port" > "$work/server.log" 2>&1 &
+payments=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get("PaymentProvider", "simulated"))' "$STACK_DIR/stack-outputs.json")
+echo "== payments: $payments"
+export PAYMENT_PROVIDER=$payments
+node server.mjs --host 127.0.0.1 --api "$api" --stream "$stream" --payments "$payments" --port-file "$work/port" > "$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 50); do
   [[ -s $work/port ]] && break

@@ -4,7 +4,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   useBrowser, screenshot, newProduct, archiveProduct, uniqueEmail, fillCheckout, placeOrder,
-  waitForStatus, newCustomer, PASSWORD,
+  waitForStatus, newCustomer, PASSWORD, CARDS,
 } from './helpers.mjs';
 
 describe('full flows', () => {
@@ -39,11 +39,11 @@ describe('full flows', () => {
     assert.equal(await page.getByTestId('cart-total').innerText(), '$39.98');
     await page.getByRole('link', { name: 'Proceed to checkout' }).click();
     await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
-    await fillCheckout(page, { token: 'tok_mastercard' });
+    await fillCheckout(page, { token: CARDS.other.token });
     const id = await placeOrder(page);
     await waitForStatus(page, 'delivered');
     assert.equal(await page.getByTestId('order-total').innerText(), '$39.98');
-    assert.equal(await page.getByTestId('card-last4').innerText(), '4444');
+    assert.equal(await page.getByTestId('card-last4').innerText(), CARDS.other.last4);
     await page.getByRole('link', { name: 'Orders', exact: true }).click();
     await page.locator(`[data-testid="order-row"][data-order-id="${id}"][data-status="delivered"]`).waitFor();
   });

@@ -28,6 +28,14 @@ export const LOCALSTACK_URL = API_URL ? new URL(API_URL).origin : '';
  */
 export const ADMIN = process.env.ADMIN_FILE ? JSON.parse(fs.readFileSync(process.env.ADMIN_FILE, 'utf8')) : null;
 const ADMIN_SESSION = process.env.ADMIN_SESSION_FILE ? JSON.parse(fs.readFileSync(process.env.ADMIN_SESSION_FILE, 'utf8')) : null;
+/** Who takes the stack's payments (spa/test.sh reads the stack output). */
+export const PAYS_WITH_STRIPE = process.env.PAYMENT_PROVIDER === 'stripe';
+/** The checkout's test cards for that provider: approved (two) and declined. */
+export const CARDS = PAYS_WITH_STRIPE
+  ? { approved: 'pm_card_visa', other: { token: 'pm_card_visa', last4: '4242' }, declined: 'pm_card_chargeCustomerFail' }
+  : { approved: 'tok_visa', other: { token: 'tok_mastercard', last4: '4444' }, declined: 'tok_chargeDeclined' };
+/** Why a test of a simulated gateway's trigger does not run on Stripe. */
+export const SIMULATED_ONLY = PAYS_WITH_STRIPE && 'a trigger of the simulated gateway; Stripe test cards have no equivalent';
 /** How long an order may take to reach a final status on the local stack. */
 export const ORDER_DEADLINE_MS = Number(process.env.ORDER_DEADLINE_MS || 90_000);
 
@@ -205,7 +213,7 @@ export async function addToCart(page, productId, quantity = 1) {
 }
 
 /** Fills the checkout form; `token` is one of the test payment tokens. */
-export async function fillCheckout(page, { zip = '94102', token = 'tok_visa' } = {}) {
+export async function fillCheckout(page, { zip = '94102', token = CARDS.approved } = {}) {
   await page.getByLabel('Street address').fill('1 Market St');
   await page.getByLabel('City').fill('San Francisco');
   await page.getByLabel('State').fill('CA');

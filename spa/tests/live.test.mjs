@@ -5,11 +5,12 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   useBrowser, newCustomer, newProduct, archiveProduct, signIn, apiCall, waitForStatus, SPA_URL, ORDER_DEADLINE_MS,
+  CARDS, PAYS_WITH_STRIPE,
 } from './helpers.mjs';
 
 const STREAM = /\/orders\/[^/]+\/events(\?|$)/;
 
-async function placeOrder(user, productId, paymentToken = 'tok_visa') {
+async function placeOrder(user, productId, paymentToken = CARDS.approved) {
   const res = await apiCall('POST', '/api/orders', {
     token: user.token,
     body: { items: [{ productId, quantity: 1 }], shipping: { address: '5 Live Ln', city: 'Denver', state: 'CO', zip: '80202' }, paymentToken },
@@ -37,8 +38,9 @@ describe('live order status', () => {
     const { page } = b;
     const user = await newCustomer();
     await signIn(page, user);
-    // A transient payment error and its retry: an order that takes a while.
-    const id = await placeOrder(user, product.id, 'tok_processingError');
+    // An order that takes a while: on the simulated gateway a transient
+    // payment error and its retry; on Stripe its calls take as long.
+    const id = await placeOrder(user, product.id, PAYS_WITH_STRIPE ? CARDS.approved : 'tok_processingError');
     const reads = orderReads(page, id);
     const stream = page.waitForRequest((r) => STREAM.test(r.url()) && r.method() === 'GET');
     const answered = page.waitForResponse((r) => STREAM.test(r.url()) && r.request().method() === 'GET',

@@ -34,7 +34,7 @@ describe('timeline stages', () => {
     const declined = order('failed', [...HAPPY.slice(0, 4), 'payment_failed', 'paying', 'payment_failed', 'failed'], { failureReason: 'payment gave up after 3 attempt(s): PaymentDeclined; inventory released' });
     assert.equal(states(declined), 'done done done error skipped skipped skipped skipped');
     assert.equal(problemOf(declined).kind, 'payment');
-    const shipping = order('failed', [...HAPPY.slice(0, 6), 'ship_failed', 'failed'], { failureReason: 'shipping gave up after 3 attempt(s): ShippingFailed; payment refunded, inventory released' });
+    const shipping = order('failed', [...HAPPY.slice(0, 6), 'ship_failed', 'failed'], { failureReason: 'shipping gave up after 3 attempt(s): ShippingFailed; payment hold released, inventory released' });
     assert.equal(states(shipping), 'done done done done done error skipped skipped');
     assert.equal(problemOf(shipping).kind, 'shipping');
     const cancelled = order('cancelled', ['new', 'validating', 'validated', 'cancelled']);

@@ -445,6 +445,85 @@ impl Stack {
         }
     }
 
+    /// Whether the stack's payments go to Stripe (localstripe here).
+    pub fn pays_with_stripe(&self) -> bool {
+        self.output("PaymentProvider") == "stripe"
+    }
+
+    /// The Stripe keys the stack's functions read from Secrets Manager.
+    pub async fn stripe_keys(&self) -> shared::adapters::payments::StripeKeys {
+        let secret = shared::adapters::aws::read_secret(&self.aws, self.output("StripeSecretArn"))
+            .await
+            .expect("the Stripe secret");
+        shared::adapters::payments::StripeKeys::parse(&secret).expect("the Stripe keys")
+    }
+
+    /// A call to the stack's Stripe (localstripe), as its functions make it.
+    pub async fn stripe(&self, method: &str, path: &str, form: &[(&str, &str)]) -> Value {
+        let key = self.stripe_keys().await.secret_key;
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let url = format!("{}{path}", self.output("StripeApiBase"));
+        let mut request = self.http.request(method, url).bearer_auth(key);
+        if !form.is_empty() {
+            let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            request = request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body.join("&"));
+        }
+        let response = request.send().await.expect("localstripe answers");
+        let status = response.status();
+        let json: Value = response.json().await.unwrap_or(Value::Null);
+        assert!(status.is_success(), "stripe {path}: {status} {json}");
+        json
+    }
+
+    /// Every PaymentIntent Stripe holds for an order (by its metadata).
+    pub async fn intents_of(&self, order_id: &str) -> Vec<Value> {
+        let mut found = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let path = match &after {
+                Some(id) => format!("/v1/payment_intents?limit=100&starting_after={id}"),
+                None => "/v1/payment_intents?limit=100".to_string(),
+            };
+            let page = self.stripe("GET", &path, &[]).await;
+            let data = page["data"].as_array().cloned().unwrap_or_default();
+            after = data
+                .last()
+                .and_then(|i| i["id"].as_str())
+                .map(str::to_string);
+            found.extend(
+                data.into_iter()
+                    .filter(|i| i["metadata"]["orderId"] == order_id),
+            );
+            if page["has_more"] != true || after.is_none() {
+                return found;
+            }
+        }
+    }
+
+    /// Posts a Stripe event to the stack's webhook, signed with its secret.
+    pub async fn send_stripe_event(&self, event: &Value) -> (StatusCode, Value) {
+        let secret = self.stripe_keys().await.webhook_secret;
+        let body = event.to_string();
+        let signature = shared::webhook::sign(
+            secret.as_bytes(),
+            body.as_bytes(),
+            chrono::Utc::now().timestamp(),
+        );
+        let response = self
+            .http
+            .post(format!("{}/api/payments/stripe/webhook", self.api))
+            .header("content-type", "application/json")
+            .header("stripe-signature", signature)
+            .body(body)
+            .send()
+            .await
+            .expect("the API answers");
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn executions_named(&self, order_id: &str) -> usize {
         let sfn = aws_sdk_sfn::Client::new(&self.aws);
         let listed = sfn

@@ -148,6 +148,13 @@ impl PaymentWebhook {
                 "id must be 1 to 128 visible ASCII characters",
             ));
         }
+        if !matches!(
+            event.kind.as_str(),
+            "charge.refunded" | "payment_intent.canceled"
+        ) {
+            // Nothing is changed for these, so nothing is remembered either.
+            return self.log_only(&event);
+        }
         let key = format!("stripe-event#{}", event.id);
         let claim = IdempotencyRecord {
             key: key.clone(),
@@ -181,22 +188,26 @@ impl PaymentWebhook {
         result
     }
 
+    fn log_only(&self, event: &StripeEvent) -> ApiResult {
+        if event.kind == "payment_intent.payment_failed" {
+            // The payment step got this decline in its own answer.
+            let code = event.data.object["last_payment_error"]["code"]
+                .as_str()
+                .unwrap_or("");
+            tracing::info!(code, "payment failure reported");
+            return http::ok(&json!({"status": "nothing to change"}));
+        }
+        tracing::info!(kind = event.kind.as_str(), "event type not used: ignored");
+        http::ok(&json!({"status": "ignored"}))
+    }
+
     async fn act(&self, event: &StripeEvent) -> ApiResult {
         let object = &event.data.object;
         let field = |name: &str| object[name].as_str().unwrap_or_default().to_string();
-        let reconciled = match event.kind.as_str() {
-            "charge.refunded" => self.reconciler.refunded(&field("payment_intent")).await,
-            "payment_intent.canceled" => self.reconciler.cancelled(&field("id")).await,
-            "payment_intent.payment_failed" => {
-                // The payment step got this decline in its own answer.
-                let code = object["last_payment_error"]["code"].as_str().unwrap_or("");
-                tracing::info!(code, "payment failure reported");
-                Ok(Reconciled::Nothing)
-            }
-            other => {
-                tracing::info!(kind = other, "event type not used: ignored");
-                return http::ok(&json!({"status": "ignored"}));
-            }
+        let reconciled = if event.kind == "charge.refunded" {
+            self.reconciler.refunded(&field("payment_intent")).await
+        } else {
+            self.reconciler.cancelled(&field("id")).await
         }
         .map_err(|e| match e {
             PaymentError::Transient(reason) => ApiError::unavailable("reading from Stripe", reason),

@@ -6,13 +6,23 @@ import { cart, session } from '../store.js';
 import { estimateCents, stockWarnings } from './cart.js';
 
 /** The simulated gateway's test tokens (README, "Test triggers"). */
-export const PAYMENT_METHODS = [
+export const SIMULATED_METHODS = [
   { token: 'tok_visa', label: 'Visa ending 4242', note: 'Approved' },
   { token: 'tok_mastercard', label: 'Mastercard ending 4444', note: 'Approved' },
   { token: 'tok_chargeDeclined', label: 'Card ending 0002', note: 'Declined' },
   { token: 'tok_chargeDeclinedInsufficientFunds', label: 'Card ending 9995', note: 'Declined: insufficient funds' },
   { token: 'tok_processingError', label: 'Card ending 0119', note: 'Processing error on the first try, then approved' },
 ];
+
+/** Stripe's test payment methods, when the store pays with Stripe in test mode. */
+export const STRIPE_METHODS = [
+  { token: 'pm_card_visa', label: 'Visa ending 4242', note: 'Approved' },
+  { token: 'pm_card_visa_chargeDeclined', label: 'Visa ending 0002', note: 'Declined (card_declined)' },
+  { token: 'pm_card_chargeCustomerFail', label: 'Card ending 0341', note: 'Declined when charged' },
+];
+
+const PROVIDER = (window.STORE_CONFIG || {}).paymentProvider === 'stripe' ? 'stripe' : 'simulated';
+export const PAYMENT_METHODS = PROVIDER === 'stripe' ? STRIPE_METHODS : SIMULATED_METHODS;
 
 const ADDRESS_KEY = 'store.lastShipping';
 
@@ -49,7 +59,9 @@ export async function checkoutPage(ctx) {
 
   const payment = h('fieldset', { class: 'field' },
     h('legend', {}, 'Payment method (test cards)'),
-    h('p', { class: 'hint' }, 'No real card is charged: each choice is a test token of the simulated gateway.'),
+    h('p', { class: 'hint' }, PROVIDER === 'stripe'
+      ? 'No real card is charged: each choice is a Stripe test payment method. The card is held when the order is paid and charged when it ships.'
+      : 'No real card is charged: each choice is a test token of the simulated gateway.'),
     PAYMENT_METHODS.map((m, i) => h('label', { class: 'radio' },
       h('input', { type: 'radio', name: 'payment', value: m.token, checked: i === 0 || null, dataset: { testid: `pay-${m.token}` } }),
       h('span', {}, m.label, h('small', {}, m.note)))));

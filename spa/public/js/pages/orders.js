@@ -35,7 +35,7 @@ export function problemOf(order) {
   const timeline = order.data.timeline || [];
   const seen = new Set(timeline.map((t) => t.status));
   // The pipeline's own words: the last transition's reason is the most
-  // specific ("shipping gave up after 3 attempt(s): …; payment refunded");
+  // specific ("shipping gave up after 3 attempt(s): …; payment hold released");
   // failureReason is the short form.
   const last = timeline.length ? timeline[timeline.length - 1] : null;
   const reason = (last && last.status === status && last.reason) || order.data.failureReason || '';
@@ -146,6 +146,14 @@ function timelineList(order) {
       s.note ? h('span', { class: 'stage-note' }, s.note) : null))));
 }
 
+/** Where the money stands (the payment ledger's state, on one-order reads). */
+export const PAYMENT_STATES = {
+  authorized: 'Authorised: held on the card, taken when the order ships',
+  charged: 'Captured',
+  voided: 'Voided: the hold was released, nothing was taken',
+  refunded: 'Refunded',
+};
+
 function detailsList(order) {
   const p = order.data.payment;
   const s = order.data.shipment;
@@ -154,6 +162,8 @@ function detailsList(order) {
     rows.push(['Transaction ID', p.transactionId, 'transaction-id']);
     rows.push(['Card ending', p.last4, 'card-last4']);
   }
+  const held = PAYMENT_STATES[order.data.paymentState];
+  if (held) rows.push(['Payment', held, 'payment-state']);
   if (s) {
     rows.push(['Carrier', s.carrier, 'carrier']);
     rows.push(['Tracking number', s.trackingNumber, 'tracking-number']);
