@@ -24,7 +24,7 @@ step() { printf '\n==> %s\n' "$*"; }
 
 # The function crates, and every function binary (orders also builds order-sweeper).
 packages=(auth catalog orders reserve-inventory release-inventory charge-payment refund-payment
-  create-shipment await-delivery shipping-webhook notify order-stream)
+  create-shipment await-delivery shipping-webhook payment-webhook notify order-stream)
 functions=("${packages[@]}" order-sweeper)
 
 step "machine"

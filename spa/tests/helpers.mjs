@@ -30,10 +30,10 @@ export const ADMIN = process.env.ADMIN_FILE ? JSON.parse(fs.readFileSync(process
 const ADMIN_SESSION = process.env.ADMIN_SESSION_FILE ? JSON.parse(fs.readFileSync(process.env.ADMIN_SESSION_FILE, 'utf8')) : null;
 /** Who takes the stack's payments (spa/test.sh reads the stack output). */
 export const PAYS_WITH_STRIPE = process.env.PAYMENT_PROVIDER === 'stripe';
-/** The checkout's test cards for that provider: approved (two) and declined. */
+/** The checkout's test cards for that provider: approved (two), declined, how many it offers. */
 export const CARDS = PAYS_WITH_STRIPE
-  ? { approved: 'pm_card_visa', other: { token: 'pm_card_visa', last4: '4242' }, declined: 'pm_card_chargeCustomerFail' }
-  : { approved: 'tok_visa', other: { token: 'tok_mastercard', last4: '4444' }, declined: 'tok_chargeDeclined' };
+  ? { approved: 'pm_card_visa', other: { token: 'pm_card_visa', last4: '4242' }, declined: 'pm_card_chargeCustomerFail', offered: 3 }
+  : { approved: 'tok_visa', other: { token: 'tok_mastercard', last4: '4444' }, declined: 'tok_chargeDeclined', offered: 5 };
 /** Why a test of a simulated gateway's trigger does not run on Stripe. */
 export const SIMULATED_ONLY = PAYS_WITH_STRIPE && 'a trigger of the simulated gateway; Stripe test cards have no equivalent';
 /** How long an order may take to reach a final status on the local stack. */

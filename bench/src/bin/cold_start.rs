@@ -192,6 +192,10 @@ fn function_env(name: &str, port: u16) -> Vec<(&'static str, String)> {
             "bench-webhook-secret-bench-webhook".into(),
         ),
         ("NOTIFY_SENDER", "orders@example.com".into()),
+        (
+            "STRIPE_SECRET",
+            r#"{"secretKey":"sk_test_bench","webhookSecret":"whsec_bench"}"#.into(),
+        ),
     ];
     fixed.into_iter().collect()
 }

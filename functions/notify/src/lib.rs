@@ -237,7 +237,7 @@ pub fn compose(
         ),
         LifecycleEventKind::Paid => (
             format!("Payment received for order {short}"),
-            format!("We charged your card{total}."),
+            format!("Your card is authorised for the order{total}; it is charged when the order ships."),
         ),
         LifecycleEventKind::Shipped => {
             let tracking = order
@@ -271,7 +271,7 @@ pub fn compose(
         }
         LifecycleEventKind::PaymentRefunded => (
             format!("Refund for order {short}"),
-            format!("Your payment{total} was refunded."),
+            format!("Your payment{total} was given back: the hold on your card is released, or the charge refunded."),
         ),
         LifecycleEventKind::InventoryReleased | LifecycleEventKind::NeedsAttention => (
             format!("Order {short} update"),

@@ -178,14 +178,14 @@ impl CreateOrderRequest {
             None | Some("") => shared::adapters::payment_sim::DEFAULT_TOKEN.to_string(),
             Some(t)
                 if t.len() <= 100
-                    && t.starts_with("tok_")
+                    && (t.starts_with("tok_") || t.starts_with("pm_"))
                     && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
             {
                 t.to_string()
             }
             Some(_) => {
                 return Err(ApiError::bad_request(
-                    "paymentToken must be a tok_… payment token",
+                    "paymentToken must be a tok_… or pm_… payment token",
                 ))
             }
         };

@@ -237,6 +237,29 @@ async fn a_missing_payment_token_pays_with_the_default_test_card() {
     assert_eq!(stored.payment_token, "tok_visa");
 }
 
+#[tokio::test]
+async fn a_stripe_payment_method_id_is_a_payment_token() {
+    let world = MemoryWorld::default();
+    let svc = service(&world);
+    let body = json!({"items": [{"productId": "prod-008", "quantity": 1}], "shipping": {"address": "1 A St", "city": "SF", "state": "CA", "zip": "94102"}, "paymentToken": "pm_card_visa"}).to_string();
+    let (status, json) = call(
+        &svc,
+        Method::POST,
+        "/api/orders",
+        Some(&body),
+        Some(&alice()),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{json}");
+    let stored = world
+        .orders
+        .get(json["id"].as_str().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.payment_token, "pm_card_visa");
+}
+
 fn with_key(body: &str, key: &str, token: &str) -> Request {
     let mut req = request(Method::POST, "/api/orders", Some(body), Some(token));
     req.headers_mut()

@@ -22,7 +22,8 @@ pub struct Refunded {
     /// `voided`, `refunded`, or `none` when nothing was held.
     pub released: &'static str,
     pub refunded: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Always present (null when nothing was refunded): the state machine's
+    /// ResultSelector reads it (statemachine/CONTRACT.md).
     pub refund_id: Option<String>,
 }
 

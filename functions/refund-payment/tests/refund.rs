@@ -76,6 +76,11 @@ async fn an_authorisation_not_yet_captured_is_voided_not_refunded() {
     let step = RefundPayment { gateway };
     let out = handle(&step, event("o1")).await.unwrap();
     assert_eq!((out.released, out.refunded), ("voided", false));
+    assert_eq!(
+        serde_json::to_value(&out).unwrap(),
+        serde_json::json!({"orderId": "o1", "released": "voided", "refunded": false, "refundId": null}),
+        "refundId is there, null, for the machine's ResultSelector"
+    );
     let record = world.payments.record("o1").unwrap();
     assert_eq!(record.state, PaymentState::Voided);
     assert_eq!(record.refund, None, "nothing was taken, nothing refunded");
