@@ -411,10 +411,10 @@ export async function orderDetailPage(ctx) {
         token: await freshToken(),
         lastEventId: lastIndex,
         signal: streamController.signal,
-        onStatus: (event) => {
-          if (stopped) return;
-          badgeSlot.replaceChildren(statusBadge(event.status));
-          readOrder();
+        // The event says the order changed; the read shows it, badge and
+        // timeline together, so the page is never in two states at once.
+        onStatus: () => {
+          if (!stopped) readOrder();
         },
       });
     } catch {
