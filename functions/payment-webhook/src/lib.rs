@@ -22,10 +22,10 @@ use shared::adapters::payments::stripe_keys_from_env;
 use shared::adapters::stripe::StripeGateway;
 use shared::adapters::SystemClock;
 use shared::domain::{LifecycleEvent, LifecycleEventKind, PAYMENTS_SOURCE};
-use shared::http::{self, Api, ApiError, ApiResult, RouteTable, Router};
+use shared::http::{self, Api, ApiError, ApiResult, EventsOnce, RouteTable, Router};
 use shared::ports::{
-    Claim, Clock, EventPublisher, IdempotencyRecord, IdempotencyStore, OrderStore, PaymentError,
-    PaymentReconciler, Reconciled, StoreError,
+    Clock, EventPublisher, IdempotencyStore, OrderStore, PaymentError, PaymentReconciler,
+    Reconciled, StoreError,
 };
 use shared::webhook;
 use std::sync::{Arc, LazyLock};
@@ -140,14 +140,7 @@ impl PaymentWebhook {
             return Err(ApiError::bad_request("invalid Stripe-Signature"));
         }
         let event: StripeEvent = http::parse_json(request)?;
-        if event.id.is_empty()
-            || event.id.len() > 128
-            || !event.id.bytes().all(|b| b.is_ascii_graphic())
-        {
-            return Err(ApiError::bad_request(
-                "id must be 1 to 128 visible ASCII characters",
-            ));
-        }
+        http::check_event_id(&event.id, "id")?;
         if !matches!(
             event.kind.as_str(),
             "charge.refunded" | "payment_intent.canceled"
@@ -155,37 +148,20 @@ impl PaymentWebhook {
             // Nothing is changed for these, so nothing is remembered either.
             return self.log_only(&event);
         }
-        let key = format!("stripe-event#{}", event.id);
-        let claim = IdempotencyRecord {
-            key: key.clone(),
-            fingerprint: event.kind.clone(),
-            value: event.kind.clone(),
-            completed: false,
-            lease_expires_at: (now + EVENT_LEASE).timestamp(),
-            expires_at: (now + EVENT_MEMORY).timestamp(),
+        let once = EventsOnce {
+            events: &*self.events,
+            memory: EVENT_MEMORY,
+            lease: EVENT_LEASE,
+            noun: "event",
         };
-        match self.events.claim(&claim, now).await {
-            Ok(Claim::Acquired) => {}
-            Ok(Claim::Existing(seen)) if seen.completed => {
-                return http::ok(&json!({"status": "already processed"}));
-            }
-            Ok(Claim::Existing(_)) => {
-                return Err(ApiError::conflict(
-                    "this event is being processed; retry later",
-                ))
-            }
-            Err(e) => return Err(ApiError::from_store("claiming an event", e)),
-        }
-        let result = self.act(&event).await;
-        let settled = match &result {
-            Ok(_) => self.events.complete(&key).await,
-            // Stripe retries a failed delivery: let the retry do it.
-            Err(_) => self.events.release(&key).await,
-        };
-        if let Err(e) = settled {
-            tracing::warn!(error = %e, "event claim not settled; it expires");
-        }
-        result
+        // A failed event is released: Stripe retries its delivery.
+        once.run(
+            format!("stripe-event#{}", event.id),
+            &event.kind,
+            now,
+            || self.act(&event),
+        )
+        .await
     }
 
     fn log_only(&self, event: &StripeEvent) -> ApiResult {

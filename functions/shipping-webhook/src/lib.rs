@@ -16,11 +16,11 @@ use shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoShipmentStore};
 use shared::adapters::stepfunctions::StepFunctionsTasks;
 use shared::adapters::SystemClock;
 use shared::domain::{LifecycleEventKind, OrderStatus};
-use shared::http::{self, Api, ApiError, ApiResult, RouteTable, Router};
+use shared::http::{self, Api, ApiError, ApiResult, EventsOnce, RouteTable, Router};
 use shared::milestone::{Milestone, OrderProgress};
 use shared::ports::{
-    AwaitedDelivery, Claim, Clock, DeliveryState, IdempotencyRecord, IdempotencyStore,
-    ShipmentStore, StoreError, TaskCompleter, TaskError,
+    AwaitedDelivery, Clock, DeliveryState, IdempotencyStore, ShipmentStore, StoreError,
+    TaskCompleter, TaskError,
 };
 use shared::step::{load_order, StepError, StepInput};
 use shared::webhook::{self, DeliveryOutcome, DeliveryUpdate, DELIVERY_FAILED};
@@ -104,45 +104,21 @@ impl ShippingWebhook {
             ));
         }
         let update: DeliveryUpdate = http::parse_json(request)?;
-        if update.event_id.is_empty()
-            || update.event_id.len() > 128
-            || !update.event_id.bytes().all(|b| b.is_ascii_graphic())
-        {
-            return Err(ApiError::bad_request(
-                "eventId must be 1 to 128 visible ASCII characters",
-            ));
-        }
-        let key = format!("carrier-event#{}", update.event_id);
-        let claim = IdempotencyRecord {
-            key: key.clone(),
-            fingerprint: update.tracking_number.clone(),
-            value: update.tracking_number.clone(),
-            completed: false,
-            lease_expires_at: (now + EVENT_LEASE).timestamp(),
-            expires_at: (now + EVENT_MEMORY).timestamp(),
+        http::check_event_id(&update.event_id, "eventId")?;
+        let once = EventsOnce {
+            events: &*self.events,
+            memory: EVENT_MEMORY,
+            lease: EVENT_LEASE,
+            noun: "report",
         };
-        match self.events.claim(&claim, now).await {
-            Ok(Claim::Acquired) => {}
-            Ok(Claim::Existing(seen)) if seen.completed => {
-                return http::ok(&json!({"status": "already processed"}));
-            }
-            Ok(Claim::Existing(_)) => {
-                return Err(ApiError::conflict(
-                    "this report is being processed; retry later",
-                ))
-            }
-            Err(e) => return Err(ApiError::from_store("claiming a report", e)),
-        }
-        let result = self.record(&update).await;
-        let settled = match &result {
-            Ok(_) => self.events.complete(&key).await,
-            // Let the carrier's retry of this report do it.
-            Err(_) => self.events.release(&key).await,
-        };
-        if let Err(e) = settled {
-            tracing::warn!(error = %e, "report claim not settled; it expires");
-        }
-        result
+        // A failed report is released for the carrier's retry.
+        once.run(
+            format!("carrier-event#{}", update.event_id),
+            &update.tracking_number,
+            now,
+            || self.record(&update),
+        )
+        .await
     }
 
     /// Acts on one report, once its signature and event id are checked.

@@ -1,7 +1,9 @@
 //! What every HTTP function shares: routing on the path, reading JSON bodies
 //! strictly, the `{"error": "..."}` contract, CORS and authentication.
 
+mod events_once;
 mod routes;
+pub use events_once::{check_event_id, EventsOnce};
 pub use routes::{route_path, serve, Api, PathParams, RouteTable, Router};
 
 use crate::auth::{Principal, Tokens};
