@@ -1,26 +1,17 @@
 use create_shipment::CreateShipment;
 use shared::adapters::carrier_sim::{SimulatedCarrier, UNDELIVERABLE_ZIP};
 use shared::adapters::memory::{along_happy_path, sample_order, MemoryWorld};
-use shared::adapters::payment_sim::SimulatedGateway;
 use shared::domain::{LifecycleEventKind, OrderStatus};
 use shared::milestone::MilestoneInput;
-use shared::ports::{ChargeRequest, OrderStore, PaymentGateway, PaymentState};
+use shared::ports::{OrderStore, PaymentState};
 use shared::step::handle;
 use std::sync::Arc;
-
-fn gateway(world: &MemoryWorld) -> Arc<SimulatedGateway> {
-    Arc::new(SimulatedGateway::new(
-        world.payments.clone(),
-        world.ids.clone(),
-        0,
-    ))
-}
 
 fn step(world: &MemoryWorld) -> CreateShipment {
     CreateShipment {
         progress: world.progress(),
         carrier: Arc::new(SimulatedCarrier),
-        gateway: gateway(world),
+        gateway: world.gateway(),
     }
 }
 
@@ -36,14 +27,7 @@ fn event(order_id: &str) -> lambda_runtime::LambdaEvent<MilestoneInput> {
 /// the step.
 async fn order_to(world: &MemoryWorld, id: &str, zip: &str) {
     let order = sample_order(id, &[("prod-008", 1, 999)], zip, "tok_visa");
-    let request = ChargeRequest {
-        order_id: id.into(),
-        attempt: 1,
-        amount: order.total,
-        currency: "usd".into(),
-        payment_token: "tok_visa".into(),
-    };
-    gateway(world).authorize(&request).await.unwrap();
+    world.authorise(id, order.total).await;
     world
         .orders
         .create(&along_happy_path(order, OrderStatus::Paid))

@@ -17,9 +17,7 @@ use serde_json::json;
 use shared::adapters::aws::{self, ConfigError};
 use shared::adapters::dynamodb::{DynamoIdempotencyStore, DynamoOrderStore, DynamoPaymentLedger};
 use shared::adapters::eventbridge::EventBridgePublisher;
-use shared::adapters::https::HttpsClient;
-use shared::adapters::payments::stripe_keys_from_env;
-use shared::adapters::stripe::StripeGateway;
+use shared::adapters::payments;
 use shared::adapters::SystemClock;
 use shared::domain::{LifecycleEvent, LifecycleEventKind, PAYMENTS_SOURCE};
 use shared::http::{self, Api, ApiError, ApiResult, EventsOnce, RouteTable, Router};
@@ -82,24 +80,13 @@ struct EventData {
 
 impl PaymentWebhook {
     pub async fn from_env(config: &aws::SdkConfig) -> Result<Self, ConfigError> {
-        let keys = stripe_keys_from_env(config).await?;
         let ledger = Arc::new(DynamoPaymentLedger::new(
             aws::dynamodb(config),
             aws::env_required("PAYMENTS_TABLE")?,
         ));
-        let http = HttpsClient::new(std::time::Duration::from_secs(10)).map_err(|e| {
-            ConfigError::Invalid {
-                name: "STRIPE_API_BASE".into(),
-                reason: format!("no TLS roots: {e}"),
-            }
-        })?;
+        let stripe = payments::stripe_from_env(config, ledger).await?;
         Ok(PaymentWebhook {
-            reconciler: Arc::new(StripeGateway::new(
-                Arc::new(http),
-                &aws::env_or("STRIPE_API_BASE", "https://api.stripe.com"),
-                keys.secret_key,
-                ledger,
-            )),
+            reconciler: Arc::new(stripe.gateway),
             orders: Arc::new(DynamoOrderStore::new(
                 aws::dynamodb(config),
                 aws::env_required("ORDERS_TABLE")?,
@@ -113,7 +100,7 @@ impl PaymentWebhook {
                 aws::env_required("EVENT_BUS_NAME")?,
                 PAYMENTS_SOURCE,
             )),
-            secret: keys.webhook_secret.into_bytes(),
+            secret: stripe.webhook_secret.into_bytes(),
             clock: Arc::new(SystemClock),
             allowed_origin: aws::env_or("ALLOWED_ORIGIN", ""),
         })

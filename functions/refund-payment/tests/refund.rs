@@ -1,27 +1,14 @@
 use refund_payment::RefundPayment;
 use shared::adapters::memory::MemoryWorld;
-use shared::adapters::payment_sim::SimulatedGateway;
 use shared::domain::Money;
-use shared::ports::{ChargeRequest, PaymentGateway, PaymentState};
+use shared::ports::{PaymentGateway, PaymentState};
 use shared::step::{event_for as event, handle};
-use std::sync::Arc;
 
 #[tokio::test]
 async fn refunds_a_capture_once() {
     let world = MemoryWorld::default();
-    let gateway = Arc::new(SimulatedGateway::new(
-        world.payments.clone(),
-        world.ids.clone(),
-        0,
-    ));
-    let request = ChargeRequest {
-        order_id: "o1".into(),
-        attempt: 1,
-        amount: Money::from_cents(500),
-        currency: "usd".into(),
-        payment_token: "tok_visa".into(),
-    };
-    gateway.authorize(&request).await.unwrap();
+    world.authorise("o1", Money::from_cents(500)).await;
+    let gateway = world.gateway();
     gateway.capture("o1").await.unwrap();
     let step = RefundPayment { gateway };
 
@@ -44,11 +31,7 @@ async fn refunds_a_capture_once() {
 async fn nothing_charged_means_nothing_refunded() {
     let world = MemoryWorld::default();
     let step = RefundPayment {
-        gateway: Arc::new(SimulatedGateway::new(
-            world.payments.clone(),
-            world.ids.clone(),
-            0,
-        )),
+        gateway: world.gateway(),
     };
     let out = handle(&step, event("never-charged")).await.unwrap();
     assert!(!out.refunded);
@@ -60,19 +43,8 @@ async fn nothing_charged_means_nothing_refunded() {
 #[tokio::test]
 async fn an_authorisation_not_yet_captured_is_voided_not_refunded() {
     let world = MemoryWorld::default();
-    let gateway = Arc::new(SimulatedGateway::new(
-        world.payments.clone(),
-        world.ids.clone(),
-        0,
-    ));
-    let request = ChargeRequest {
-        order_id: "o1".into(),
-        attempt: 1,
-        amount: Money::from_cents(500),
-        currency: "usd".into(),
-        payment_token: "tok_visa".into(),
-    };
-    gateway.authorize(&request).await.unwrap();
+    world.authorise("o1", Money::from_cents(500)).await;
+    let gateway = world.gateway();
     let step = RefundPayment { gateway };
     let out = handle(&step, event("o1")).await.unwrap();
     assert_eq!((out.released, out.refunded), ("voided", false));

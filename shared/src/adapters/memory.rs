@@ -1,18 +1,19 @@
 //! In-memory adapters for every port: the unit tests' world. They keep the
 //! same contracts as the DynamoDB adapters (conditional writes included).
 
+use crate::adapters::payment_sim::SimulatedGateway;
 use crate::domain::{
     adjusted_stock, seed_products, LifecycleEvent, LifecycleEventKind, Money, NewOrder, Order,
     OrderLine, OrderRecord, OrderStatus, Product, Role, ShippingAddress, User, UserChange,
 };
 use crate::ports::{
-    AttemptStore, Attempts, AwaitedDelivery, CarrierDispatch, Charge, Claim, Clock, CodePurpose,
-    DeliveryState, DispatchError, EventPublisher, IdGenerator, IdempotencyRecord, IdempotencyStore,
-    InventoryStore, Notification, Notifier, NotifyError, OneTimeCode, OneTimeCodeStore, OrderStore,
-    PaymentLedger, PaymentRecord, PaymentState, PendingIntent, ProductPage, ProductStore,
-    PublishError, Refund, Reservation, ReservationState, ReservedLine, Session, SessionStore,
-    ShipmentStore, StoreError, StoreResult, TaskCompleter, TaskError, UserStore, WorkflowError,
-    WorkflowStarter,
+    AttemptStore, Attempts, AwaitedDelivery, CarrierDispatch, Charge, ChargeRequest, Claim, Clock,
+    CodePurpose, DeliveryState, DispatchError, EventPublisher, IdGenerator, IdempotencyRecord,
+    IdempotencyStore, InventoryStore, Notification, Notifier, NotifyError, OneTimeCode,
+    OneTimeCodeStore, OrderStore, PaymentGateway, PaymentLedger, PaymentRecord, PaymentState,
+    PendingIntent, ProductPage, ProductStore, PublishError, Refund, Reservation, ReservationState,
+    ReservedLine, Session, SessionStore, ShipmentStore, StoreError, StoreResult, TaskCompleter,
+    TaskError, UserStore, WorkflowError, WorkflowStarter,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -964,6 +965,31 @@ pub struct MemoryWorld {
 }
 
 impl MemoryWorld {
+    /// The simulated gateway on this world's ledger, never failing by chance.
+    pub fn gateway(&self) -> Arc<SimulatedGateway> {
+        Arc::new(SimulatedGateway::new(
+            self.payments.clone(),
+            self.ids.clone(),
+            0,
+        ))
+    }
+
+    /// The order's payment authorised with a test card, as charge-payment
+    /// leaves it.
+    pub async fn authorise(&self, order_id: &str, amount: Money) {
+        let request = ChargeRequest {
+            order_id: order_id.into(),
+            attempt: 1,
+            amount,
+            currency: "usd".into(),
+            payment_token: "tok_visa".into(),
+        };
+        self.gateway()
+            .authorize(&request)
+            .await
+            .expect("the simulated gateway approves tok_visa");
+    }
+
     /// The forward steps' status writes and events, on this world.
     pub fn progress(&self) -> crate::milestone::OrderProgress {
         crate::milestone::OrderProgress {

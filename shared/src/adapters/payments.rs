@@ -8,7 +8,7 @@ use crate::adapters::https::HttpsClient;
 use crate::adapters::payment_sim::SimulatedGateway;
 use crate::adapters::stripe::StripeGateway;
 use crate::adapters::UuidV7Ids;
-use crate::ports::PaymentGateway;
+use crate::ports::{PaymentGateway, PaymentLedger};
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,8 +44,36 @@ fn json_problem(e: &serde_json::Error) -> &'static str {
 }
 
 /// The keys, from the secret `STRIPE_SECRET_ARN` names.
-pub async fn stripe_keys_from_env(config: &SdkConfig) -> Result<StripeKeys, ConfigError> {
+async fn stripe_keys_from_env(config: &SdkConfig) -> Result<StripeKeys, ConfigError> {
     StripeKeys::parse(&aws::secret_from_env(config, "STRIPE_SECRET").await?)
+}
+
+/// Stripe as the configuration names it: the keys from Secrets Manager, the
+/// API at `STRIPE_API_BASE` (Stripe's own unless a local fake is named).
+pub struct Stripe {
+    pub gateway: StripeGateway,
+    /// What Stripe signs this endpoint's webhook deliveries with.
+    pub webhook_secret: String,
+}
+
+pub async fn stripe_from_env(
+    config: &SdkConfig,
+    ledger: Arc<dyn PaymentLedger>,
+) -> Result<Stripe, ConfigError> {
+    let keys = stripe_keys_from_env(config).await?;
+    let http = HttpsClient::new(Duration::from_secs(10)).map_err(|e| ConfigError::Invalid {
+        name: "STRIPE_API_BASE".into(),
+        reason: format!("no TLS roots: {e}"),
+    })?;
+    Ok(Stripe {
+        gateway: StripeGateway::new(
+            Arc::new(http),
+            &aws::env_or("STRIPE_API_BASE", "https://api.stripe.com"),
+            keys.secret_key,
+            ledger,
+        ),
+        webhook_secret: keys.webhook_secret,
+    })
 }
 
 /// The gateway the configuration names. `chaos_percent` makes the
@@ -65,20 +93,7 @@ pub async fn gateway_from_env(
             Arc::new(UuidV7Ids),
             chaos_percent,
         ))),
-        "stripe" => {
-            let keys = stripe_keys_from_env(config).await?;
-            let http =
-                HttpsClient::new(Duration::from_secs(10)).map_err(|e| ConfigError::Invalid {
-                    name: "STRIPE_API_BASE".into(),
-                    reason: format!("no TLS roots: {e}"),
-                })?;
-            Ok(Arc::new(StripeGateway::new(
-                Arc::new(http),
-                &aws::env_or("STRIPE_API_BASE", "https://api.stripe.com"),
-                keys.secret_key,
-                ledger,
-            )))
-        }
+        "stripe" => Ok(Arc::new(stripe_from_env(config, ledger).await?.gateway)),
         other => Err(ConfigError::Invalid {
             name: "PAYMENT_PROVIDER".into(),
             reason: format!("{other:?} is neither simulated nor stripe"),

@@ -13,6 +13,7 @@
 use crate::adapters::https::{HttpAnswer, HttpCall, HttpSend};
 use crate::adapters::payment_sim::ledger_error;
 use crate::domain::Money;
+use crate::http::percent_encode;
 use crate::ports::{
     Charge, ChargeRequest, PaymentError, PaymentGateway, PaymentLedger, PaymentReconciler,
     PaymentRecord, PaymentState, PendingIntent, Reconciled, Refund, Release, StoreError,
@@ -593,19 +594,9 @@ fn route_of(path: &str) -> String {
 
 /// `application/x-www-form-urlencoded`, as Stripe takes its parameters.
 fn form_encode(pairs: &[(&str, &str)]) -> String {
-    fn escape(text: &str) -> String {
-        text.bytes()
-            .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                    (b as char).to_string()
-                }
-                _ => format!("%{b:02X}"),
-            })
-            .collect()
-    }
     pairs
         .iter()
-        .map(|(k, v)| format!("{}={}", escape(k), escape(v)))
+        .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
         .collect::<Vec<_>>()
         .join("&")
 }

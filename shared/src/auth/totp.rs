@@ -1,6 +1,7 @@
 //! TOTP second factor (RFC 6238: SHA-1, six digits, 30-second steps, as
 //! authenticator apps expect), on the totp-rs crate.
 
+use crate::http::percent_encode;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 const STEP_SECONDS: u64 = 30;
@@ -31,23 +32,11 @@ pub fn from_base32(text: &str) -> Option<Vec<u8>> {
 pub fn otpauth_uri(secret: &[u8], issuer: &str, account: &str) -> String {
     format!(
         "otpauth://totp/{}:{}?secret={}&issuer={}&algorithm=SHA1&digits=6&period={STEP_SECONDS}",
-        encode(issuer),
-        encode(account),
+        percent_encode(issuer),
+        percent_encode(account),
         base32(secret),
-        encode(issuer)
+        percent_encode(issuer)
     )
-}
-
-/// Percent-encodes everything but RFC 3986's unreserved characters.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The URI as a QR code, an SVG image.

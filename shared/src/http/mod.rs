@@ -13,6 +13,19 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+/// Percent-encodes everything but RFC 3986's unreserved characters: safe in
+/// a URI's path and query and in a form body.
+pub fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// Larger bodies are refused before parsing; no request of the API needs more.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
