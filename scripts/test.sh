@@ -63,12 +63,13 @@ mkdir -p target
 stage "the tests' own stack: $TEST_STACK"
 STACK_NAME=$TEST_STACK scripts/up.sh
 test_dir=$(stack_dir "$TEST_STACK")
-# The integration-tests targets by name, with --workspace: `-p` would resolve
+# The integration-tests target by name, with --workspace: `-p` would resolve
 # other features and rebuild half the dependencies.
-STACK_NAME=$TEST_STACK STACK_OUTPUTS=$PWD/$test_dir/stack-outputs.json \
-  cargo test --profile local --workspace --locked --test scenarios --test dead_letters --test function_logs \
-  --test stores --test accounts --test privacy --test stream \
-  -- --ignored --test-threads "${E2E_THREADS:-4}"
+e2e() {
+  STACK_NAME=$TEST_STACK STACK_OUTPUTS=$PWD/$test_dir/stack-outputs.json \
+    cargo test --profile local --workspace --locked --test stack -- --ignored --test-threads "${E2E_THREADS:-6}" "$@"
+}
+e2e
 
 stage "storefront in Chromium"
 spa/test.sh "$(cat "$test_dir/api-url")"

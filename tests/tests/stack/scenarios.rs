@@ -354,13 +354,18 @@ async fn twenty_concurrent_orders_for_five_units_deliver_exactly_five() {
     let placed = join_all(
         customers
             .iter()
-            .map(|token| Box::pin(stack.place_order(token, &lines, "94102", "tok_visa")))
+            .map(|token| {
+                Box::pin(stack.place_order_with_retries(token, &lines, "94102", "tok_visa"))
+            })
             .collect(),
     )
     .await;
     let mut finals = Vec::new();
-    for ((status, order), token) in placed.iter().zip(&customers) {
-        assert_eq!(*status, StatusCode::CREATED, "{order}");
+    for ((status, order, tries), token) in placed.iter().zip(&customers) {
+        // A retried POST finishes its first try's order: 200 when that one
+        // was stored, 201 when it was not.
+        let placed = *status == StatusCode::CREATED || (*tries > 1 && *status == StatusCode::OK);
+        assert!(placed, "{status} after {tries} tries: {order}");
         finals.push(
             stack
                 .await_final(token, order["id"].as_str().unwrap())
