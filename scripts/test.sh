@@ -8,7 +8,11 @@
 #   4. the storefront in Chromium      spa/test.sh against the tests' stack
 #   5. the API fuzzed                  scripts/fuzz-api.sh: Schemathesis against
 #      infra/openapi.yaml on the tests' stack, no 5xx, no contract violation
-#   6. the demo store is untouched     its catalog and table counts as before 3;
+#   6. the scenarios on the simulated  the tests' stack redeployed with
+#      payment gateway                 PaymentProvider=simulated, 3's order and
+#                                      dead-letter scenarios and 4's tests of
+#                                      the simulated gateway's triggers
+#   7. the demo store is untouched     its catalog and table counts as before 3;
 #      when this run started LocalStack, exactly the seed catalog and no orders
 # Stops the LocalStack it started (one already running is left running, with
 # both stacks deployed: a re-run only redeploys what changed).
@@ -76,6 +80,16 @@ spa/test.sh "$(cat "$test_dir/api-url")"
 
 stage "the API fuzzed against infra/openapi.yaml ($TEST_STACK)"
 scripts/fuzz-api.sh "$(cat "$test_dir/api-url")" "$test_dir/admin.json"
+
+stage "the order scenarios again, on the simulated gateway ($TEST_STACK)"
+# The stack pays with localstripe above. Redeployed with the simulated
+# gateway (only the payment steps' environment changes), the scenarios run
+# again: its transient failures are the ones Stripe cannot be made to give,
+# and the concurrency and dead-letter scenarios are checked without Stripe.
+STACK_NAME=$TEST_STACK PAYMENT_PROVIDER=simulated scripts/up.sh
+e2e --skip stripe scenarios:: dead_letters::
+SPA_TEST_FILES=tests/order-pipeline.test.mjs SPA_TEST_NAME_PATTERN='\(simulated gateway\)$' \
+  spa/test.sh "$(cat "$test_dir/api-url")"
 
 stage "the demo store after the tests ($DEMO_STACK)"
 exact=()

@@ -18,7 +18,8 @@
 # server, prints "N passed, N failed" and exits non-zero on any failure.
 # Screenshots go to target/screenshots/ (SCREENSHOT_DIR elsewhere, SCREENSHOTS=0
 # none; scripts/screenshots.sh refreshes docs/screenshots/).
-# SPA_TEST_CONCURRENCY (default 2) test files run at once.
+# SPA_TEST_CONCURRENCY (default 2) test files run at once; SPA_TEST_FILES
+# (default tests/*.test.mjs) and SPA_TEST_NAME_PATTERN pick which tests run.
 set -euo pipefail
 SPA=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$SPA/.." && pwd)
@@ -101,9 +102,12 @@ export ADMIN_SESSION_FILE
 echo "== browser tests"
 started=$(date +%s)
 set +e
+pattern=()
+[[ -n ${SPA_TEST_NAME_PATTERN:-} ]] && pattern=(--test-name-pattern="$SPA_TEST_NAME_PATTERN")
+# shellcheck disable=SC2086 # SPA_TEST_FILES is a list of globs
 SPA_URL="$spa_url" STORE_API_URL="$api" \
   node --test --test-reporter=spec --test-concurrency="${SPA_TEST_CONCURRENCY:-2}" --test-timeout=300000 \
-  tests/*.test.mjs 2>&1 | tee "$work/report.txt"
+  "${pattern[@]}" ${SPA_TEST_FILES:-tests/*.test.mjs} 2>&1 | tee "$work/report.txt"
 status=${PIPESTATUS[0]}
 set -e
 elapsed=$(( $(date +%s) - started ))

@@ -34,7 +34,9 @@ export const PAYS_WITH_STRIPE = process.env.PAYMENT_PROVIDER === 'stripe';
 export const CARDS = PAYS_WITH_STRIPE
   ? { approved: 'pm_card_visa', other: { token: 'pm_card_visa', last4: '4242' }, declined: 'pm_card_chargeCustomerFail', offered: 3 }
   : { approved: 'tok_visa', other: { token: 'tok_mastercard', last4: '4444' }, declined: 'tok_chargeDeclined', offered: 5 };
-/** Why a test of a simulated gateway's trigger does not run on Stripe. */
+/** Why a test of a simulated gateway's trigger does not run on Stripe.
+ * Such tests end their names with "(simulated gateway)": scripts/test.sh
+ * runs them on their own once the tests' stack is simulated. */
 export const SIMULATED_ONLY = PAYS_WITH_STRIPE && 'a trigger of the simulated gateway; Stripe test cards have no equivalent';
 /** How long an order may take to reach a final status on the local stack. */
 export const ORDER_DEADLINE_MS = Number(process.env.ORDER_DEADLINE_MS || 90_000);

@@ -102,7 +102,7 @@ describe('order pipeline in the browser', () => {
     await screenshot(page, 'order-payment-declined');
   });
 
-  test('insufficient funds is a declined payment too', { skip: SIMULATED_ONLY }, async () => {
+  test('insufficient funds is a declined payment too (simulated gateway)', { skip: SIMULATED_ONLY }, async () => {
     const { page } = b;
     await atCheckout(page, product, 1);
     await fillCheckout(page, { token: 'tok_chargeDeclinedInsufficientFunds' });
@@ -159,7 +159,7 @@ describe('order pipeline in the browser', () => {
     await screenshot(page, 'order-shipping-failed');
   });
 
-  test('a transient payment error is retried and the order is delivered', { skip: SIMULATED_ONLY }, async () => {
+  test('a transient payment error is retried and the order is delivered (simulated gateway)', { skip: SIMULATED_ONLY }, async () => {
     const { page } = b;
     await atCheckout(page, product, 1);
     await fillCheckout(page, { token: 'tok_processingError' });
