@@ -83,6 +83,21 @@ struct PaymentMethod {
 struct StripeRefund {
     id: String,
     amount: i64,
+    #[serde(default)]
+    metadata: std::collections::HashMap<String, String>,
+}
+
+/// The metadata the store puts on a refund or a cancelled intent it gives
+/// back itself. Stripe reports those to the webhook like any other; with
+/// the mark, the webhook knows the pipeline has already said so.
+const RELEASED_BY: (&str, &str) = ("releasedBy", "store");
+
+fn released_by_store(metadata: &std::collections::HashMap<String, String>) -> bool {
+    metadata.get(RELEASED_BY.0).map(String::as_str) == Some(RELEASED_BY.1)
+}
+
+fn released_by_store_form() -> (String, &'static str) {
+    (format!("metadata[{}]", RELEASED_BY.0), RELEASED_BY.1)
 }
 
 #[derive(Debug, Deserialize)]
@@ -323,8 +338,22 @@ impl StripeGateway {
             .map_err(ledger_error)
     }
 
-    /// Cancels a held intent; one cancelled before is fine.
+    /// Cancels a held intent, marked as the store's own release first (the
+    /// cancel call takes no metadata); one cancelled before is fine.
     async fn void(&self, order_id: &str, intent_id: &str) -> Result<(), PaymentError> {
+        let (mark, store) = released_by_store_form();
+        let path = format!("/v1/payment_intents/{intent_id}");
+        let key = format!("{order_id}-mark-release");
+        if let Answer::Declined(code) | Answer::Refused(_, code) = self
+            .call("POST", &path, &[(mark.as_str(), store)], Some(&key))
+            .await?
+        {
+            // Only the webhook's timeline note depends on the mark.
+            tracing::warn!(
+                code = code.as_str(),
+                "stripe refused to mark the intent; cancelling anyway"
+            );
+        }
         let path = format!("/v1/payment_intents/{intent_id}/cancel");
         let key = format!("{order_id}-cancel");
         match self.call("POST", &path, &[], Some(&key)).await? {
@@ -366,15 +395,7 @@ impl StripeGateway {
         let Some(record) = self.order_of(&intent).await? else {
             return Ok(Reconciled::Nothing);
         };
-        if record.state == PaymentState::Refunded {
-            if let Some(refund) = record.refund {
-                return Ok(Reconciled::Refunded {
-                    order_id: record.order_id,
-                    refund,
-                });
-            }
-        }
-        if record.state != PaymentState::Charged {
+        if !matches!(record.state, PaymentState::Charged | PaymentState::Refunded) {
             return Ok(Reconciled::Nothing);
         }
         let path = format!("/v1/refunds?payment_intent={}", intent.id);
@@ -386,12 +407,29 @@ impl StripeGateway {
                 )))
             }
         };
-        let Some(first) = refunds.first() else {
+        // The refund step's own refunds are the pipeline's to report.
+        let made_in_stripe: Vec<_> = refunds
+            .iter()
+            .filter(|r| !released_by_store(&r.metadata))
+            .collect();
+        let Some(first) = made_in_stripe.first() else {
             return Ok(Reconciled::Nothing);
         };
+        if record.state == PaymentState::Refunded {
+            // Recorded by an earlier delivery that did not finish: finish it.
+            return Ok(match record.refund {
+                Some(refund) if made_in_stripe.iter().any(|r| r.id == refund.refund_id) => {
+                    Reconciled::Refunded {
+                        order_id: record.order_id,
+                        refund,
+                    }
+                }
+                _ => Reconciled::Nothing,
+            });
+        }
         let refund = Refund {
             refund_id: first.id.clone(),
-            amount: Money::from_cents(refunds.iter().map(|r| r.amount).sum()),
+            amount: Money::from_cents(made_in_stripe.iter().map(|r| r.amount).sum()),
         };
         self.ledger
             .record_refund(&record.order_id, &refund)
@@ -408,7 +446,7 @@ impl StripeGateway {
             return Ok(Reconciled::Nothing);
         }
         let intent = self.intent(intent_id).await?;
-        if intent.status != "canceled" {
+        if intent.status != "canceled" || released_by_store(&intent.metadata) {
             return Ok(Reconciled::Nothing);
         }
         let Some(record) = self.order_of(&intent).await? else {
@@ -537,7 +575,12 @@ impl PaymentGateway for StripeGateway {
             }
             PaymentState::Refunded => Ok(record.refund.map(Release::Refunded)),
             PaymentState::Charged => {
-                let form = [("payment_intent", charge.transaction_id.as_str())];
+                let (mark, store) = released_by_store_form();
+                let form = [
+                    ("payment_intent", charge.transaction_id.as_str()),
+                    ("metadata[orderId]", order_id),
+                    (mark.as_str(), store),
+                ];
                 let key = format!("{order_id}-refund");
                 let refund = match self.call("POST", "/v1/refunds", &form, Some(&key)).await? {
                     Answer::Ok(body) => parse::<StripeRefund>(&body)?,

@@ -372,18 +372,22 @@ async fn giving_back_a_held_payment_cancels_the_intent() {
     let (gw, script, ledger) = gateway("sk_test_123");
     authorises(&script);
     gw.authorize(&request(1)).await.unwrap();
-    script.then(
-        "POST",
-        "/v1/payment_intents/pi_1/cancel",
-        200,
-        intent("pi_1", "canceled"),
-    );
+    voids(&script);
     let voided = Some(Release::Voided {
         transaction_id: "pi_1".into(),
     });
     assert_eq!(gw.release("order-1").await.unwrap(), voided);
     assert_eq!(gw.release("order-1").await.unwrap(), voided);
     assert_eq!(script.sent_to("POST", "/v1/payment_intents/pi_1/cancel"), 1);
+    let mark = &script.sent()[3];
+    assert_eq!(
+        (mark.url.as_str(), mark.body.as_slice()),
+        (
+            "http://stripe.test/v1/payment_intents/pi_1",
+            &b"metadata%5BreleasedBy%5D=store"[..]
+        ),
+        "marked as the store's own release before the cancel"
+    );
     assert_eq!(
         ledger.record("order-1").unwrap().state,
         PaymentState::Voided
@@ -424,11 +428,137 @@ async fn giving_back_a_captured_payment_refunds_it_by_intent_once() {
         .into_iter()
         .find(|c| c.url.ends_with("/v1/refunds"))
         .unwrap();
-    assert_eq!(refund.body, b"payment_intent=pi_1");
+    assert_eq!(
+        String::from_utf8(refund.body.clone()).unwrap(),
+        "payment_intent=pi_1&metadata%5BorderId%5D=order-1&metadata%5BreleasedBy%5D=store"
+    );
     assert_eq!(header(&refund, "idempotency-key"), Some("order-1-refund"));
     assert_eq!(
         ledger.record("order-1").unwrap().state,
         PaymentState::Refunded
+    );
+}
+
+/// Scripts the store's own cancel of pi_1: marked, then cancelled.
+fn voids(script: &Script) {
+    script
+        .then(
+            "POST",
+            "/v1/payment_intents/pi_1",
+            200,
+            intent("pi_1", "requires_capture"),
+        )
+        .then(
+            "POST",
+            "/v1/payment_intents/pi_1/cancel",
+            200,
+            intent("pi_1", "canceled"),
+        );
+}
+
+/// pi_1 as Stripe's API shows it to the webhook, with the given metadata.
+fn reported(status: &str, metadata: Value) -> Value {
+    let mut intent = intent("pi_1", status);
+    intent["metadata"] = metadata;
+    intent
+}
+
+/// order-1 authorised and captured: the ledger holds pi_1 as charged.
+async fn captured(gw: &StripeGateway, script: &Script) {
+    authorises(script);
+    gw.authorize(&request(1)).await.unwrap();
+    script.then(
+        "POST",
+        "/v1/payment_intents/pi_1/capture",
+        200,
+        intent("pi_1", "succeeded"),
+    );
+    gw.capture("order-1").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_refund_made_in_stripe_is_recorded_and_reported_once_it_is_read() {
+    let (gw, script, ledger) = gateway("sk_test_123");
+    captured(&gw, &script).await;
+    let refunds = json!({"object": "list", "data": [
+        {"id": "re_9", "object": "refund", "amount": 5573, "metadata": {}}
+    ]});
+    for _ in 0..2 {
+        script
+            .then(
+                "GET",
+                "/v1/payment_intents/pi_1",
+                200,
+                reported("succeeded", json!({"orderId": "order-1"})),
+            )
+            .then(
+                "GET",
+                "/v1/refunds?payment_intent=pi_1",
+                200,
+                refunds.clone(),
+            );
+    }
+    let expected = Reconciled::Refunded {
+        order_id: "order-1".into(),
+        refund: Refund {
+            refund_id: "re_9".into(),
+            amount: Money::from_cents(5573),
+        },
+    };
+    assert_eq!(gw.refunded("pi_1").await.unwrap(), expected);
+    let record = ledger.record("order-1").unwrap();
+    assert_eq!(record.state, PaymentState::Refunded);
+    assert_eq!(record.refund.unwrap().refund_id, "re_9");
+    // A delivery that recorded it but did not finish is finished again.
+    assert_eq!(gw.refunded("pi_1").await.unwrap(), expected);
+}
+
+#[tokio::test]
+async fn the_stores_own_refund_and_cancel_are_not_reported_again() {
+    let (gw, script, _) = gateway("sk_test_123");
+    captured(&gw, &script).await;
+    let ours = json!({"object": "list", "data": [
+        {"id": "re_1", "object": "refund", "amount": 5573,
+         "metadata": {"orderId": "order-1", "releasedBy": "store"}}
+    ]});
+    script
+        .then(
+            "GET",
+            "/v1/payment_intents/pi_1",
+            200,
+            reported("succeeded", json!({"orderId": "order-1"})),
+        )
+        .then("GET", "/v1/refunds?payment_intent=pi_1", 200, ours);
+    assert_eq!(gw.refunded("pi_1").await.unwrap(), Reconciled::Nothing);
+
+    let (gw, script, ledger) = gateway("sk_test_123");
+    authorises(&script);
+    gw.authorize(&request(1)).await.unwrap();
+    let ours = json!({"orderId": "order-1", "releasedBy": "store"});
+    script.then(
+        "GET",
+        "/v1/payment_intents/pi_1",
+        200,
+        reported("canceled", ours),
+    );
+    assert_eq!(gw.cancelled("pi_1").await.unwrap(), Reconciled::Nothing);
+    assert_eq!(
+        ledger.record("order-1").unwrap().state,
+        PaymentState::Authorized,
+        "the cancel step records its own void"
+    );
+    script.then(
+        "GET",
+        "/v1/payment_intents/pi_1",
+        200,
+        reported("canceled", json!({"orderId": "order-1"})),
+    );
+    assert_eq!(
+        gw.cancelled("pi_1").await.unwrap(),
+        Reconciled::Voided {
+            order_id: "order-1".into()
+        },
+        "a cancel made in Stripe is"
     );
 }
 
