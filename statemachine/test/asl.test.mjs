@@ -32,7 +32,7 @@ const TRANSIENT = ['Lambda.ServiceException', 'Lambda.AWSLambdaException', 'Lamb
 const FORWARD_FUNCTIONS = ['${ReserveInventoryFunctionArn}', '${ChargePaymentFunctionArn}', '${CreateShipmentFunctionArn}', '${AwaitDeliveryFunctionArn}'];
 const COMPENSATION_FUNCTIONS = ['${ReleaseInventoryFunctionArn}', '${RefundPaymentFunctionArn}'];
 const FUNCTION_EVENTS = ['order.validated', 'order.paid', 'order.shipped', 'order.delivered'];
-const MACHINE_EVENTS = ['order.failed', 'order.payment_refunded', 'order.inventory_released', 'order.needs_attention'];
+const MACHINE_EVENTS = ['order.failed', 'order.payment_refunded', 'order.payment_voided', 'order.inventory_released', 'order.needs_attention'];
 // The forward tasks that write their milestone and publish its event: the
 // eventId they get (made once in MarkValidating) and the attempt counter.
 const MILESTONE_TASKS = {
@@ -430,6 +430,7 @@ function assertSagaInvariant(r) {
   if (['failed', 'cancelled'].includes(o.status)) {
     assert.equal(r.world.stock.reserved, false, 'a failed or cancelled order holds no stock');
     if (r.world.payment.charged) assert.equal(r.world.payment.refunded, true, 'a failed order is refunded');
+    else if (r.world.payment.authorised) assert.equal(r.world.payment.voided, true, 'a failed order holds nothing on the card');
   }
 }
 
@@ -511,13 +512,14 @@ const SCENARIOS = [
     },
   },
   {
-    name: 'the charge was captured, then the step gave up (its paid write kept failing)',
-    scenario: { outcomes: { [fn('ChargePaymentFunction')]: (i, world) => { world.payment.charged = true; return 'Transient'; } } },
+    name: 'the payment was authorised, then the step gave up (its paid write kept failing)',
+    scenario: { outcomes: { [fn('ChargePaymentFunction')]: (i, world) => { world.payment.authorised = true; return 'Transient'; } } },
     outcome: 'SUCCEEDED', transitions: 13,
     statuses: ['validating', 'validated', 'paying', 'payment_failed', 'failed'],
-    events: ['order.validated', 'order.payment_refunded', 'order.inventory_released', 'order.failed'],
+    events: ['order.validated', 'order.payment_voided', 'order.inventory_released', 'order.failed'],
     check: (r) => {
-      assert.equal(r.world.payment.refunded, true, 'the captured charge is given back');
+      assert.equal(r.world.payment.voided, true, 'the hold is cancelled');
+      assert.equal(r.world.payment.charged, false);
       assert.equal(called(r, 'RefundPaymentFunction'), 1);
       for (const e of r.world.events.slice(1)) assert.equal(e.Detail.status, 'failed');
     },
@@ -525,16 +527,28 @@ const SCENARIOS = [
   {
     name: 'shipping failed 3 times',
     scenario: { outcomes: { [fn('CreateShipmentFunction')]: always('ShippingFailed') } },
-    outcome: 'SUCCEEDED', transitions: 18,
+    outcome: 'SUCCEEDED', transitions: 19,
     statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'ship_failed', 'shipping', 'ship_failed', 'shipping', 'ship_failed', 'failed'],
-    events: ['order.validated', 'order.paid', 'order.payment_refunded', 'order.inventory_released', 'order.failed'],
+    events: ['order.validated', 'order.paid', 'order.payment_voided', 'order.inventory_released', 'order.failed'],
     check: (r) => {
+      assert.deepEqual(r.world.payment, { authorised: true, charged: false, refunded: false, voided: true }, 'no label, no capture: the hold is voided');
       assert.equal(called(r, 'CreateShipmentFunction'), 3);
       assert.equal(called(r, 'RefundPaymentFunction'), 1);
       assert.equal(called(r, 'ReleaseInventoryFunction'), 1);
       const reasons = r.world.order.timeline.filter((t) => t.status === 'shipping').map((t) => t.reason);
       assert.deepEqual(reasons, [1, 2, 3].map((n) => `buying a shipping label (attempt ${n})`));
       assert.equal(r.world.order.shipment, undefined);
+    },
+  },
+  {
+    name: 'the payment was captured, then shipping gave up (its shipped write kept failing)',
+    scenario: { outcomes: { [fn('CreateShipmentFunction')]: (i, world) => { world.payment.charged = true; return 'Transient'; } } },
+    outcome: 'SUCCEEDED', transitions: 14,
+    statuses: ['validating', 'validated', 'paying', 'paid', 'shipping', 'ship_failed', 'failed'],
+    events: ['order.validated', 'order.paid', 'order.payment_refunded', 'order.inventory_released', 'order.failed'],
+    check: (r) => {
+      assert.equal(r.world.payment.refunded, true, 'the captured charge is given back');
+      assert.equal(called(r, 'RefundPaymentFunction'), 1);
     },
   },
   {

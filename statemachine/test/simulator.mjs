@@ -252,7 +252,8 @@ export function runExecution(definition, scenario = {}, { maxTransitions = 500 }
   const world = {
     order: scenario.order === null ? undefined : { ...clone(DEFAULT_ORDER), ...(scenario.order ?? {}) },
     stock: { reserved: false, tombstone: false },
-    payment: { charged: false, refunded: false },
+    // authorised by charge-payment, captured (charged) by create-shipment
+    payment: { authorised: false, charged: false, refunded: false, voided: false },
     events: [],
     calls: [],
     statuses: [],
@@ -350,7 +351,7 @@ export function runExecution(definition, scenario = {}, { maxTransitions = 500 }
       }
       if (order.status !== 'paying') writeStatus(fn, ['validated', 'payment_failed'], 'paying', `charging payment (attempt ${attempt})`, call.now());
       const injected = call.inject();
-      world.payment.charged = true;
+      world.payment.authorised = true;
       const result = injected?.ok ?? { orderId: order.id, transactionId: 'txn_1', last4: '4242', amount: 14999 };
       writeStatus(fn, ['paying'], 'paid', `payment captured (${result.transactionId})`, call.now(), {
         payment: { transactionId: result.transactionId, last4: result.last4 },
@@ -359,9 +360,17 @@ export function runExecution(definition, scenario = {}, { maxTransitions = 500 }
       return result;
     },
     '${RefundPaymentFunctionArn}': plain(() => {
-      const refunded = world.payment.charged && !world.payment.refunded;
-      world.payment.refunded = world.payment.refunded || world.payment.charged;
-      return { orderId: input.orderId, refunded, refundId: refunded ? 're_1' : null };
+      // a capture is refunded, a hold voided (refund-payment's `released`)
+      const p = world.payment;
+      if (p.charged) {
+        p.refunded = true;
+        return { orderId: input.orderId, released: 'refunded', refunded: true, refundId: 're_1' };
+      }
+      if (p.authorised) {
+        p.voided = true;
+        return { orderId: input.orderId, released: 'voided', refunded: false, refundId: null };
+      }
+      return { orderId: input.orderId, released: 'none', refunded: false, refundId: null };
     }),
     '${CreateShipmentFunctionArn}': (payload, call) => {
       const fn = 'create-shipment';
@@ -377,6 +386,7 @@ export function runExecution(definition, scenario = {}, { maxTransitions = 500 }
       if (order.status !== 'shipping') writeStatus(fn, ['paid', 'ship_failed'], 'shipping', `buying a shipping label (attempt ${attempt})`, call.now());
       const injected = call.inject();
       const result = injected?.ok ?? { orderId: order.id, carrier: 'UPS', trackingNumber: '1ZTEST', estimatedDelivery: '2026-01-04' };
+      world.payment.charged = true; // the label is bought: the hold is captured
       writeStatus(fn, ['shipping'], 'shipped', `shipped with ${result.carrier}, tracking number ${result.trackingNumber}`, call.now(), {
         shipment: { carrier: result.carrier, trackingNumber: result.trackingNumber, estimatedDelivery: result.estimatedDelivery },
       });

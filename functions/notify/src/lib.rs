@@ -237,7 +237,9 @@ pub fn compose(
         ),
         LifecycleEventKind::Paid => (
             format!("Payment received for order {short}"),
-            format!("Your card is authorised for the order{total}; it is charged when the order ships."),
+            format!(
+                "Your card is authorised for the order{total}; it is charged when the order ships."
+            ),
         ),
         LifecycleEventKind::Shipped => {
             let tracking = order
@@ -271,7 +273,11 @@ pub fn compose(
         }
         LifecycleEventKind::PaymentRefunded => (
             format!("Refund for order {short}"),
-            format!("Your payment{total} was given back: the hold on your card is released, or the charge refunded."),
+            format!("Your payment{total} was refunded to your card."),
+        ),
+        LifecycleEventKind::PaymentVoided => (
+            format!("Payment released for order {short}"),
+            format!("Your payment{total} was not taken: the hold on your card is released."),
         ),
         LifecycleEventKind::InventoryReleased | LifecycleEventKind::NeedsAttention => (
             format!("Order {short} update"),

@@ -22,12 +22,14 @@ pub enum LifecycleEventKind {
     Cancelled,
     Failed,
     PaymentRefunded,
+    /// The hold on the card was cancelled before anything was captured.
+    PaymentVoided,
     InventoryReleased,
     NeedsAttention,
 }
 
 impl LifecycleEventKind {
-    pub const ALL: [LifecycleEventKind; 10] = [
+    pub const ALL: [LifecycleEventKind; 11] = [
         Self::Created,
         Self::Validated,
         Self::Paid,
@@ -36,6 +38,7 @@ impl LifecycleEventKind {
         Self::Cancelled,
         Self::Failed,
         Self::PaymentRefunded,
+        Self::PaymentVoided,
         Self::InventoryReleased,
         Self::NeedsAttention,
     ];
@@ -51,6 +54,7 @@ impl LifecycleEventKind {
             Self::Cancelled => "order.cancelled",
             Self::Failed => "order.failed",
             Self::PaymentRefunded => "order.payment_refunded",
+            Self::PaymentVoided => "order.payment_voided",
             Self::InventoryReleased => "order.inventory_released",
             Self::NeedsAttention => "order.needs_attention",
         }
@@ -176,6 +180,7 @@ mod schema_tests {
             (PIPELINE_SOURCE, Delivered, OrderStatus::Delivered),
             (PIPELINE_SOURCE, Failed, OrderStatus::Failed),
             (PIPELINE_SOURCE, PaymentRefunded, OrderStatus::Failed),
+            (PIPELINE_SOURCE, PaymentVoided, OrderStatus::Failed),
             (PAYMENTS_SOURCE, PaymentRefunded, OrderStatus::Delivered),
             (PAYMENTS_SOURCE, PaymentRefunded, OrderStatus::Shipped),
             (PIPELINE_SOURCE, InventoryReleased, OrderStatus::Cancelled),

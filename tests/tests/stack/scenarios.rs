@@ -228,7 +228,7 @@ async fn a_failed_shipment_is_tried_three_times_then_voided_and_released() {
         assert_eq!(intents[0]["status"], "canceled", "nothing captured");
     }
     let expected = [
-        "order.payment_refunded",
+        "order.payment_voided",
         "order.inventory_released",
         "order.failed",
     ];
@@ -240,6 +240,10 @@ async fn a_failed_shipment_is_tried_three_times_then_voided_and_released() {
     for t in expected {
         assert!(types.contains(&t.to_string()), "{t} missing from {types:?}");
     }
+    assert!(
+        !types.iter().any(|t| t == "order.payment_refunded"),
+        "a cancelled hold is no refund: {types:?}"
+    );
     tap.close().await;
 }
 
