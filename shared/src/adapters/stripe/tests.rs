@@ -401,22 +401,13 @@ async fn giving_back_a_held_payment_cancels_the_intent() {
 #[tokio::test]
 async fn giving_back_a_captured_payment_refunds_it_by_intent_once() {
     let (gw, script, ledger) = gateway("sk_test_123");
-    authorises(&script);
-    gw.authorize(&request(1)).await.unwrap();
-    script
-        .then(
-            "POST",
-            "/v1/payment_intents/pi_1/capture",
-            200,
-            intent("pi_1", "succeeded"),
-        )
-        .then(
-            "POST",
-            "/v1/refunds",
-            200,
-            json!({"id": "re_1", "object": "refund", "amount": 5573, "payment_intent": "pi_1"}),
-        );
-    gw.capture("order-1").await.unwrap();
+    captured(&gw, &script).await;
+    script.then(
+        "POST",
+        "/v1/refunds",
+        200,
+        json!({"id": "re_1", "object": "refund", "amount": 5573, "payment_intent": "pi_1"}),
+    );
     let refunded = Some(Release::Refunded(Refund {
         refund_id: "re_1".into(),
         amount: Money::from_cents(5573),
