@@ -5,7 +5,8 @@
 //!
 //! A refund or a cancellation made in Stripe's dashboard is checked against
 //! Stripe's API, recorded in the payment ledger, noted on the order's
-//! timeline, and a refund publishes `order.payment_refunded`. A failed
+//! timeline and published (`order.payment_refunded`, `order.payment_voided`);
+//! the store's own refunds and cancels are the pipeline's to report. A failed
 //! payment is already known to the payment step (it got the decline in its
 //! answer); other event types are answered 200 and ignored, as Stripe
 //! expects of an endpoint that does not use them.
@@ -183,28 +184,34 @@ impl PaymentWebhook {
                     "payment refunded in Stripe ({}, ${})",
                     refund.refund_id, refund.amount
                 );
-                self.record(&order_id, &reason, event, true).await
+                self.record(
+                    &order_id,
+                    &reason,
+                    event,
+                    LifecycleEventKind::PaymentRefunded,
+                )
+                .await
             }
             Reconciled::Voided { order_id } => {
                 self.record(
                     &order_id,
                     "payment authorisation cancelled in Stripe",
                     event,
-                    false,
+                    LifecycleEventKind::PaymentVoided,
                 )
                 .await
             }
         }
     }
 
-    /// Notes the change on the order's timeline; a refund also goes on the
-    /// bus, with an event id made from Stripe's so a retry repeats it.
+    /// Notes the change on the order's timeline and puts it on the bus, with
+    /// an event id made from Stripe's so a retry repeats it.
     async fn record(
         &self,
         order_id: &str,
         reason: &str,
         event: &StripeEvent,
-        publish: bool,
+        kind: LifecycleEventKind,
     ) -> ApiResult {
         tracing::Span::current().record("orderId", order_id);
         let order = match self.orders.note(order_id, reason, self.clock.now()).await {
@@ -215,14 +222,12 @@ impl PaymentWebhook {
             }
             Err(e) => return Err(ApiError::from_store("noting a payment change", e)),
         };
-        if publish {
-            let lifecycle =
-                LifecycleEvent::for_order(&order, format!("stripe-{}", event.id), self.clock.now());
-            self.publisher
-                .publish(LifecycleEventKind::PaymentRefunded, &lifecycle)
-                .await
-                .map_err(|e| ApiError::unavailable("publishing the refund", e))?;
-        }
+        let lifecycle =
+            LifecycleEvent::for_order(&order, format!("stripe-{}", event.id), self.clock.now());
+        self.publisher
+            .publish(kind, &lifecycle)
+            .await
+            .map_err(|e| ApiError::unavailable("publishing the payment change", e))?;
         tracing::info!(kind = event.kind.as_str(), "payment change recorded");
         http::ok(&json!({"status": "recorded"}))
     }

@@ -40,7 +40,14 @@ impl PaymentReconciler for Reconciler {
             .lock()
             .unwrap()
             .push(format!("cancelled {intent_id}"));
-        Ok(Reconciled::Nothing)
+        // pi_2: order-1's hold, cancelled in Stripe; pi_1 is no hold of ours.
+        Ok(if intent_id == "pi_2" {
+            Reconciled::Voided {
+                order_id: "order-1".into(),
+            }
+        } else {
+            Reconciled::Nothing
+        })
     }
 }
 
@@ -132,6 +139,27 @@ async fn a_refund_made_in_stripe_goes_on_the_timeline_and_the_bus_once() {
     assert_eq!(order.timeline.len(), noted);
     assert_eq!(world.publisher.events().len(), 1);
     assert_eq!(reconciler.asked.lock().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_hold_cancelled_in_stripe_goes_on_the_timeline_and_the_bus() {
+    let world = MemoryWorld::default();
+    let (svc, _) = service(&world).await;
+    let body = event("evt_2", "payment_intent.canceled", json!({"id": "pi_2"}));
+    let (status, json) = post(&svc, &body, &sign(SECRET, body.as_bytes(), now(&world))).await;
+    assert_eq!(
+        (status, json),
+        (StatusCode::OK, json!({"status": "recorded"}))
+    );
+    let order = world.orders.get("order-1").await.unwrap().unwrap();
+    assert_eq!(
+        order.timeline.last().unwrap().reason,
+        "payment authorisation cancelled in Stripe"
+    );
+    let events = world.publisher.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].0, LifecycleEventKind::PaymentVoided);
+    assert_eq!(events[0].1.event_id, "stripe-evt_2");
 }
 
 #[tokio::test]

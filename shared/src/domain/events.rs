@@ -183,6 +183,7 @@ mod schema_tests {
             (PIPELINE_SOURCE, PaymentVoided, OrderStatus::Failed),
             (PAYMENTS_SOURCE, PaymentRefunded, OrderStatus::Delivered),
             (PAYMENTS_SOURCE, PaymentRefunded, OrderStatus::Shipped),
+            (PAYMENTS_SOURCE, PaymentVoided, OrderStatus::Paid),
             (PIPELINE_SOURCE, InventoryReleased, OrderStatus::Cancelled),
             (PIPELINE_SOURCE, NeedsAttention, OrderStatus::Shipped),
         ];
