@@ -447,9 +447,9 @@ const SCENARIOS = [
         'order received; reserving inventory',
         'inventory reserved',
         'charging payment (attempt 1)',
-        'payment captured (txn_1)',
+        'payment authorised (txn_1)',
         'buying a shipping label (attempt 1)',
-        'shipped with UPS, tracking number 1ZTEST',
+        'shipped with UPS, tracking number 1ZTEST; payment captured (txn_1)',
         'the carrier confirmed delivery',
       ]);
       assert.deepEqual(r.world.order.payment, { transactionId: 'txn_1', last4: '4242' }, 'paid stores the payment');

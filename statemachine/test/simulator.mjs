@@ -353,7 +353,7 @@ export function runExecution(definition, scenario = {}, { maxTransitions = 500 }
       const injected = call.inject();
       world.payment.authorised = true;
       const result = injected?.ok ?? { orderId: order.id, transactionId: 'txn_1', last4: '4242', amount: 14999 };
-      writeStatus(fn, ['paying'], 'paid', `payment captured (${result.transactionId})`, call.now(), {
+      writeStatus(fn, ['paying'], 'paid', `payment authorised (${result.transactionId})`, call.now(), {
         payment: { transactionId: result.transactionId, last4: result.last4 },
       });
       publish(fn, 'order.paid', 'paid', eventId, payload.correlationId, call.now());
@@ -387,7 +387,7 @@ export function runExecution(definition, scenario = {}, { maxTransitions = 500 }
       const injected = call.inject();
       const result = injected?.ok ?? { orderId: order.id, carrier: 'UPS', trackingNumber: '1ZTEST', estimatedDelivery: '2026-01-04' };
       world.payment.charged = true; // the label is bought: the hold is captured
-      writeStatus(fn, ['shipping'], 'shipped', `shipped with ${result.carrier}, tracking number ${result.trackingNumber}`, call.now(), {
+      writeStatus(fn, ['shipping'], 'shipped', `shipped with ${result.carrier}, tracking number ${result.trackingNumber}; payment captured (${order.payment?.transactionId})`, call.now(), {
         shipment: { carrier: result.carrier, trackingNumber: result.trackingNumber, estimatedDelivery: result.estimatedDelivery },
       });
       publish(fn, 'order.shipped', 'shipped', eventId, payload.correlationId, call.now());
